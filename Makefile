@@ -1,0 +1,34 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WHEELS := $(wildcard /opt/wheels)
+PIP_LINKS := $(if $(WHEELS),--find-links $(WHEELS),)
+
+.PHONY: demo test lint bench clean install
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# CPU build of torch first, so camel-tools never pulls a multi-GB CUDA build.
+	$(BIN)/python -m pip install -q $(PIP_LINKS) torch==2.13.0
+	$(BIN)/python -m pip install -q $(PIP_LINKS) -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/egm-text run data/raw/un_egm_cybercrime_2020_ar.garbled.txt --out data/processed
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_repair.py
+
+clean:
+	rm -rf $(VENV) data/processed/*.parquet data/processed/*.csv data/processed/*.jsonl
