@@ -1,0 +1,201 @@
+"""Decoding garbled Arabic back to words: a lattice over garbled tokens, best path by Viterbi.
+
+A garbled space is either a word gap or a letter the font lost, so a word may span several garbled
+tokens; each arc of the lattice is a lexicon word whose predicted garbled form (its key) equals the
+tokens it covers, scored by channel x language model. Garbled `ل`/`ع` at a word's end may be the Arabic
+comma/semicolon. Tokens no word explains are kept as they are, at a price, and flagged as uncertain.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from egm_text.arabic import KASHIDA_RUN
+from egm_text.repair.lexicon import Lexicon, normalise_key
+from egm_text.repair.lm import DomainLM
+
+MAX_SPAN = 4  # garbled tokens one word may cover
+_PIECE = re.compile(r"[\u0621-\u064A]+|\s+|[^\s\u0621-\u064A]+")
+_AR_TOKEN = re.compile(r"[\u0621-\u064A]+")
+
+
+@dataclass
+class DecoderParams:
+    """Weights of the decoder's score; keyword-only, declared once."""
+
+    lm_weight: float = 1.0
+    bigram_weight: float = 1.0
+    comma_logp: float = -2.5
+    semicolon_logp: float = -4.0
+    oov_logp: float = -24.0
+    oov_char_logp: float = -0.7
+    tail_space_missing: float = -2.0  # the word should end in a lost-letter space but the gap is single
+
+
+@dataclass
+class WordChoice:
+    """One decoded word: the garbled tokens it covers, the chosen text, score margin and runner-up."""
+
+    garbled: str
+    text: str
+    score: float
+    confidence: float
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+    known: bool = True
+
+
+class Decoder:
+    """Viterbi decoding of garbled token runs with a lexicon and an optional bigram model."""
+
+    def __init__(self, lexicon: Lexicon, *, params: DecoderParams | None = None, lm: DomainLM | None = None) -> None:
+        self.lexicon = lexicon
+        self.params = params or DecoderParams()
+        self.lm = lm
+        self._arc_memo: dict[str, list[tuple[str, float, bool, float]]] = {}
+        self._logp_memo: dict[str, float] = {}
+
+    def word_logp(self, word: str) -> float:
+        """Unigram log-probability, adapted to the domain when a domain model is present."""
+        lp = self._logp_memo.get(word)
+        if lp is None:
+            lp = self.lexicon.word_logp(word)
+            if self.lm is not None:
+                lp = self.lm.unigram(word, lp)
+            self._logp_memo[word] = lp
+        return lp
+
+    # --- arcs ---------------------------------------------------------------------------------
+    def _word_options(self, key: str) -> list[tuple[str, float, bool, float]]:
+        """Readings of one key: (text, score, tail-space flag, unigram log-prob), best first.
+
+        Words, plus words followed by a comma/semicolon (garbled as a final ل/ع).
+        """
+        got = self._arc_memo.get(key)
+        if got is not None:
+            return got
+        p = self.params
+        opts: dict[tuple[str, bool], tuple[float, float]] = {}
+
+        def add(text: str, lpc: float, tail: bool, word: str, extra: float = 0.0) -> None:
+            lpw = self.word_logp(word)
+            s = lpc + p.lm_weight * lpw + extra
+            if s > opts.get((text, tail), (-1e18, 0.0))[0]:
+                opts[(text, tail)] = (s, lpw)
+
+        for w, lpc, tail in self.lexicon.candidates(key):
+            add(w, lpc, tail, w)
+        if len(key) > 1 and key[-1] in "لع" and key[-2] != " ":
+            mark, lpm = ("،", p.comma_logp) if key[-1] == "ل" else ("؛", p.semicolon_logp)
+            for w, lpc, _tail in self.lexicon.candidates(key[:-1]):
+                add(w + mark, lpc, False, w, lpm)
+        if key == "ل":
+            opts[("،", False)] = (p.comma_logp - 1.0, 0.0)
+        elif key == "ع":
+            opts[("؛", False)] = (p.semicolon_logp - 1.0, 0.0)
+        got = sorted(((t, sc, tail, lpw) for (t, tail), (sc, lpw) in opts.items()), key=lambda x: -x[1])[:10]
+        self._arc_memo[key] = got
+        return got
+
+    def _oov(self, token: str) -> tuple[str, float]:
+        return token, self.params.oov_logp + self.params.oov_char_logp * len(token)
+
+    # --- decoding -----------------------------------------------------------------------------
+    def decode_tokens(self, toks: list[str], gaps: list[int] | None = None) -> list[WordChoice]:
+        """Best sequence of words covering a run of garbled Arabic tokens.
+
+        `gaps[i]` is the number of spaces after token i in the garbled text (a lost final letter
+        usually leaves one more); 0 means unknown.
+        """
+        n = len(toks)
+        if n == 0:
+            return []
+        gaps = gaps or [0] * n
+        p = self.params
+        best = [-math.inf] * (n + 1)
+        back: list[tuple | None] = [None] * (n + 1)
+        best[0] = 0.0
+        prev_word: list[str] = [""] * (n + 1)
+        for i in range(n):
+            if best[i] == -math.inf:
+                continue
+            prev = prev_word[i]
+            for j in range(i + 1, min(n, i + MAX_SPAN) + 1):
+                key = normalise_key(" ".join(toks[i:j]))
+                opts = self._word_options(key) if key else []
+                known = True
+                if not opts and j == i + 1:
+                    text, sc = self._oov(toks[i])
+                    opts, known = [(text, sc, False, p.oov_logp)], False
+                if not opts:
+                    continue
+                scored = []
+                for text, sc, tail, lpw in opts:
+                    if tail and gaps[j - 1] == 1:
+                        sc += p.tail_space_missing
+                    if self.lm is not None and prev and known:
+                        sc += p.bigram_weight * self.lm.bigram_bonus(prev, text, lpw)
+                    scored.append((text, sc))
+                scored.sort(key=lambda kv: -kv[1])
+                w, s = scored[0]
+                total = best[i] + s
+                if total > best[j]:
+                    best[j] = total
+                    back[j] = (i, w, s, scored[1:4], known)
+                    prev_word[j] = w
+        out: list[WordChoice] = []
+        j = n
+        while j > 0:
+            i, w, s, alts, known = back[j]  # type: ignore[misc]
+            margin = s - alts[0][1] if alts else 10.0
+            conf = 1.0 / (1.0 + math.exp(-margin)) if known else 0.0
+            out.append(WordChoice(" ".join(toks[i:j]), w, s, conf, list(alts), known))
+            j = i
+        return out[::-1]
+
+    def decode_line(self, line: str) -> tuple[str, list[WordChoice]]:
+        """Repair one garbled line (already in logical order); non-Arabic text is kept as it is."""
+        text = KASHIDA_RUN.sub("", line)
+        pieces = _PIECE.findall(text)
+        out: list[str] = []
+        choices: list[WordChoice] = []
+        run: list[str] = []
+        gaps: list[int] = []
+
+        def flush() -> None:
+            if not run:
+                return
+            words = self.decode_tokens(run, gaps)
+            choices.extend(words)
+            joined = ""
+            for wc in words:
+                if wc.text in ("،", "؛"):
+                    joined += wc.text
+                else:
+                    joined += (" " if joined else "") + wc.text
+            out.append(joined)
+            run.clear()
+            gaps.clear()
+
+        pending_space = False
+        for piece in pieces:
+            if _AR_TOKEN.fullmatch(piece):
+                if not run and out and pending_space:
+                    out.append(" ")
+                run.append(piece)
+                gaps.append(2)  # end of run: unknown
+                pending_space = False
+            elif piece.isspace():
+                if run:
+                    gaps[-1] = len(piece)
+                else:
+                    pending_space = True
+            else:
+                flush()
+                if pending_space and out:
+                    out.append(" ")
+                out.append(piece)
+                pending_space = False
+        flush()
+        return "".join(out).strip(), choices

@@ -1,0 +1,187 @@
+"""The lexicon and the index from garbled forms to candidate words.
+
+Words come from wordfreq's large Arabic list (with their frequencies as a unigram language model),
+plus any extra vocabulary a caller supplies (a corpus, the document's own clean words). For every word
+the font profile predicts its likely garbled forms; the index maps each normalised garbled form (the
+"key") to the words that could have produced it. Building it takes a while, so it is cached on disk
+under a key made of the lexicon version, the profile's fingerprint and the word list size.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sqlite3
+import time
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+from egm_text.arabic import glyph_units
+from egm_text.repair.profile import FontProfile, next_letter_context
+
+LEXICON_VERSION = 4
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_key(garbled: str) -> str:
+    """Key normalisation shared by the index and the decoder: no kashida letters, single spaces."""
+    return _SPACES.sub(" ", garbled.replace("ئ", "").replace("\u0640", "")).strip()
+
+
+def cache_dir() -> Path:
+    """Where derived data is cached: $EGM_TEXT_CACHE, else ~/.cache/egm-text."""
+    env = os.environ.get("EGM_TEXT_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "egm-text"
+
+
+Candidate = tuple[str, float, bool]  # word, log P(key | word), garbled form ends in a lost-letter space
+
+
+class Lexicon:
+    """Word log-probabilities and the garbled-form index, backed by an on-disk SQLite cache.
+
+    Lookups are memoised; words added with `add_words` (a corpus, the document's own vocabulary) live in
+    memory beside the cached base lexicon.
+    """
+
+    floor = -20.0  # log-probability of a word outside the lexicon
+
+    def __init__(self, db_path: Path | None, profile: FontProfile) -> None:
+        self._db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) if db_path else None
+        self._profile = profile
+        self._extra_logp: dict[str, float] = {}
+        self._extra_index: dict[str, list[Candidate]] = defaultdict(list)
+        self._cand_memo: dict[str, list[Candidate]] = {}
+        self._logp_memo: dict[str, float] = {}
+
+    def add_words(self, words: dict[str, float]) -> None:
+        """Add vocabulary (word -> natural-log probability); raises known words to at least that."""
+        new = {}
+        for w, lp in words.items():
+            if self.word_logp(w) == self.floor and w not in self._extra_logp:
+                new[w] = lp
+            self._extra_logp[w] = max(self._extra_logp.get(w, -1e9), lp)
+            self._logp_memo.pop(w, None)
+        for key, items in build_index(self._profile, new).items():
+            self._extra_index[key].extend(items)
+            self._cand_memo.pop(key, None)
+
+    def word_logp(self, word: str) -> float:
+        lp = self._logp_memo.get(word)
+        if lp is None:
+            lp = self.floor
+            if self._db is not None:
+                row = self._db.execute("SELECT lp FROM words WHERE w = ?", (word,)).fetchone()
+                if row:
+                    lp = row[0]
+            if word in self._extra_logp:
+                lp = max(lp, self._extra_logp[word])
+            self._logp_memo[word] = lp
+        return lp
+
+    def candidates(self, key: str) -> list[Candidate]:
+        """Words whose garbled form can be `key`: (word, log P(key | word), tail space)."""
+        got = self._cand_memo.get(key)
+        if got is None:
+            got = []
+            if self._db is not None:
+                row = self._db.execute("SELECT val FROM idx WHERE k = ?", (key,)).fetchone()
+                if row:
+                    for item in row[0].split("|"):
+                        w, lp, tail = item.split(" ")
+                        got.append((w, float(lp), tail == "1"))
+            got.extend(self._extra_index.get(key, ()))
+            self._cand_memo[key] = got
+        return got
+
+
+def wordfreq_logp(n_words: int = 1_000_000) -> dict[str, float]:
+    """Natural-log unigram probabilities from wordfreq's large Arabic list."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    out: dict[str, float] = {}
+    for w in top_n_list("ar", n_words, wordlist="large"):
+        if re.fullmatch(r"[\u0621-\u064A]+", w):
+            out[w] = (zipf_frequency(w, "ar", wordlist="large") - 9.0) * math.log(10)
+    return out
+
+
+class _Garbler:
+    """Fast enumeration of a word's likely garbled forms, with the profile's distributions memoised."""
+
+    def __init__(self, profile: FontProfile, *, min_prob: float = 0.04, max_variants: int = 4) -> None:
+        self.profile = profile
+        self.min_prob = min_prob
+        self.max_variants = max_variants
+        self._dist = lru_cache(maxsize=None)(self._options)
+
+    def _options(self, unit: str, form: str, nxt: str) -> tuple[tuple[str, float], ...]:
+        dist = self.profile.distribution(unit, form, nxt)
+        opts = [(o.replace("ئ", ""), math.log(p)) for o, p in dist.items() if p >= self.min_prob]
+        return tuple(sorted(opts, key=lambda x: -x[1]))
+
+    def variants(self, word: str) -> list[tuple[str, float, bool]]:
+        """(key, log-probability, ends-with-lost-letter-space) for the word's likely garbled forms."""
+        units = glyph_units(word)
+        beams: list[tuple[str, float]] = [("", 0.0)]
+        for k, (u, f) in enumerate(units):
+            opts = self._dist(u, f, next_letter_context(units, k))
+            if len(opts) == 1:
+                o, lp = opts[0]
+                beams = [(s + o, p + lp) for s, p in beams]
+                continue
+            beams = sorted(((s + o, p + lp) for s, p in beams for o, lp in opts), key=lambda x: -x[1])
+            beams = beams[: self.max_variants]
+        merged: dict[tuple[str, bool], float] = {}
+        for s, lp in beams:
+            key = normalise_key(s)
+            if key:
+                kt = (key, s.replace("ئ", "").endswith(" "))
+                merged[kt] = max(merged.get(kt, -1e9), lp)
+        return [(k, lp, tail) for (k, tail), lp in merged.items()]
+
+
+def build_index(
+    profile: FontProfile, words: dict[str, float], *, min_prob: float = 0.04
+) -> dict[str, list[Candidate]]:
+    """Map every likely garbled key to its candidates (word, log P(key | word), tail space)."""
+    garbler = _Garbler(profile, min_prob=min_prob)
+    index: dict[str, list[Candidate]] = defaultdict(list)
+    for w in words:
+        for key, lp, tail in garbler.variants(w):
+            index[key].append((w, lp, tail))
+    return dict(index)
+
+
+def _write_db(path: Path, logp: dict[str, float], index: dict[str, list[Candidate]]) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.{time.time_ns()}.tmp")
+    db = sqlite3.connect(tmp)
+    db.execute("CREATE TABLE words (w TEXT PRIMARY KEY, lp REAL) WITHOUT ROWID")
+    db.execute("CREATE TABLE idx (k TEXT PRIMARY KEY, val TEXT) WITHOUT ROWID")
+    db.executemany("INSERT INTO words VALUES (?, ?)", logp.items())
+    db.executemany(
+        "INSERT INTO idx VALUES (?, ?)",
+        ((k, "|".join(f"{w} {lp:.4f} {int(t)}" for w, lp, t in v)) for k, v in index.items()),
+    )
+    db.commit()
+    db.close()
+    os.replace(tmp, path)
+
+
+def load_lexicon(profile: FontProfile, *, n_words: int = 1_000_000, use_cache: bool = True) -> Lexicon:
+    """The wordfreq lexicon indexed for `profile`, built once and cached on disk."""
+    path = cache_dir() / f"lexicon-v{LEXICON_VERSION}-{profile.fingerprint}-{n_words}.sqlite"
+    if not (use_cache and path.exists()):
+        logp = wordfreq_logp(n_words)
+        index = build_index(profile, logp)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_db(path, logp, index)
+        except OSError:  # no writable cache: keep everything in memory for this run
+            lex = Lexicon(None, profile)
+            lex._extra_logp = logp
+            lex._extra_index = defaultdict(list, index)
+            return lex
+    return Lexicon(path, profile)

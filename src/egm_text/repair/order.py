@@ -1,0 +1,210 @@
+"""Line order repair: put text that came out of the PDF in visual run order back in logical order.
+
+A PDF line is drawn as several text runs; the broken extraction wrote them left to right, so an
+Arabic line comes out as its runs in reverse order (numbers and Latin words always start a new run,
+other cuts fall at arbitrary spaces or even inside a word: `المجالا` + `ت`). Within a run the text
+is in logical order. A line is therefore cut at candidate points and its pieces reversed; which cuts
+are real is chosen by how well the language model likes the joins the reversal creates, against the
+joins it breaks. Numbers written in visual order (`230/ 65`, `2021-2018`, a paragraph marker `- 1`
+at the far end) and mirrored parentheses are put right afterwards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from egm_text.arabic import KASHIDA_RUN
+
+_AR = "\u0621-\u064A"
+_IS_AR = re.compile(rf"[{_AR}]")
+_LTR = re.compile(r"[0-9A-Za-z]")
+_SCRIPT_CUT = re.compile(rf"(?<=[{_AR}\u064B-\u0652])(?=[^{_AR}\u064B-\u0652]*[0-9A-Za-z])|(?<=[0-9A-Za-z])(?=[^{_AR}]*[{_AR}])")
+MAX_CUTS = 9  # candidate cuts searched exhaustively per line; more are pruned by prior
+
+
+@dataclass
+class Piece:
+    """A token of a garbled line (punctuation stays glued to it) with the spaces that followed it."""
+
+    text: str
+    gap: int  # spaces after it in the raw line (0 = glued to the next token)
+
+    @property
+    def kind(self) -> str:
+        """'ltr' for numbers and Latin, 'ar' for Arabic, 'punct' for the rest."""
+        if _LTR.search(self.text):
+            return "ltr"
+        return "ar" if _IS_AR.search(self.text) else "punct"
+
+    @property
+    def core(self) -> str:
+        """The Arabic letters the decoder scores (punctuation stripped)."""
+        return re.sub(rf"[^{_AR}]", "", self.text) if self.kind == "ar" else ""
+
+
+def split_pieces(line: str) -> list[Piece]:
+    """Whitespace tokens of a line, further cut where Arabic meets numbers or Latin."""
+    text = KASHIDA_RUN.sub("", line).rstrip()
+    pieces: list[Piece] = []
+    for m in re.finditer(r"\S+(\s*)", text):
+        token = m.group().rstrip()
+        parts = [p for p in _SCRIPT_CUT.split(token) if p]
+        for k, part in enumerate(parts):
+            pieces.append(Piece(part, len(m.group(1)) if k == len(parts) - 1 else 0))
+    return pieces
+
+
+class LineOrderRepairer:
+    """Chooses the cuts of a line whose reversal the decoder scores best."""
+
+    def __init__(self, decoder, *, transition_prior: float = 3.0, wide_gap_prior: float = -0.5,
+                 glue_prior: float = -1.0) -> None:
+        self.decoder = decoder
+        self.transition_prior = transition_prior
+        self.wide_gap_prior = wide_gap_prior
+        self.glue_prior = glue_prior
+        self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
+        self._single: dict[tuple[str, ...], float] = {}
+
+    # --- scoring --------------------------------------------------------------------------------
+    def _score(self, toks: tuple[str, ...]) -> float:
+        got = self._single.get(toks)
+        if got is None:
+            got = sum(w.score for w in self.decoder.decode_tokens(list(toks))) if toks else 0.0
+            self._single[toks] = got
+        return got
+
+    def affinity(self, left: list[Piece], right: list[Piece]) -> tuple[float, bool]:
+        """How much better `left` followed by `right` reads than the two apart; and whether to glue."""
+        lt = _edge(left[::-1])[::-1]
+        rt = _edge(right)
+        if not lt or not rt:
+            return 0.0, False
+        key = (lt, rt)
+        got = self._memo.get(key)
+        if got is None:
+            apart = self._score(lt) + self._score(rt)
+            spaced = self._score(lt + rt) - apart
+            glued = self._score(lt[:-1] + (lt[-1] + rt[0],) + rt[1:]) - apart + self.glue_prior
+            got = (glued, True) if glued > spaced else (spaced, False)
+            self._memo[key] = got
+        return got
+
+    # --- search ---------------------------------------------------------------------------------
+    def candidate_cuts(self, pieces: list[Piece]) -> list[tuple[int, float]]:
+        """(index after which a cut may fall, prior) for script changes and wide gaps."""
+        cuts = []
+        for i in range(len(pieces) - 1):
+            kinds = {pieces[i].kind, pieces[i + 1].kind}
+            if kinds == {"ar", "ltr"}:
+                cuts.append((i, self.transition_prior))
+            elif pieces[i].gap >= 2:
+                cuts.append((i, self.wide_gap_prior))
+        if len(cuts) > MAX_CUTS:
+            cuts = sorted(sorted(cuts, key=lambda c: -c[1])[:MAX_CUTS])
+        return cuts
+
+    def order(self, line: str, previous: list[Piece] | None = None) -> tuple[str, list[Piece]]:
+        """The line in logical order (kashida runs removed, numbers and parentheses fixed).
+
+        `previous` is the preceding line's pieces in logical order, whose end the line's start should
+        continue; returns the text and this line's pieces in logical order.
+        """
+        pieces = split_pieces(line)
+        if not pieces:
+            return "", []
+        cuts = self.candidate_cuts(pieces)
+        prev = previous or []
+        base = {c: self.affinity(pieces[: c + 1], pieces[c + 1 :])[0] for c, _ in cuts}
+        best_score, best_sets = self.affinity(prev, pieces)[0], ()
+        for r in range(1, len(cuts) + 1):
+            for subset in itertools.combinations(cuts, r):
+                idx = [c for c, _ in subset]
+                segs = _segments(pieces, idx)
+                score = sum(prior - base[c] for c, prior in subset) + self.affinity(prev, segs[-1])[0]
+                for k in range(len(segs) - 1, 0, -1):  # logical order: last raw segment first
+                    score += self.affinity(segs[k], segs[k - 1])[0]
+                if score > best_score:
+                    best_score, best_sets = score, tuple(idx)
+        segs = _segments(pieces, list(best_sets))
+        logical = list(reversed(segs))
+        out: list[str] = []
+        for k, seg in enumerate(logical):
+            if k:
+                glue = self.affinity(logical[k - 1], seg)[1]
+                out.append("" if glue else " ")
+            out.append(_join(seg))
+        return fix_numbers_and_brackets("".join(out)), [p for seg in logical for p in seg]
+
+
+def _edge(pieces: list[Piece], n: int = 2) -> tuple[str, ...]:
+    """Up to n Arabic cores from the start of `pieces` (stopping at the first non-Arabic piece)."""
+    out: list[str] = []
+    for p in pieces[:n]:
+        if p.kind != "ar":
+            break
+        out.append(p.core)
+    return tuple(out)
+
+
+def _segments(pieces: list[Piece], cut_after: list[int]) -> list[list[Piece]]:
+    segs, start = [], 0
+    for c in cut_after:
+        segs.append(pieces[start : c + 1])
+        start = c + 1
+    segs.append(pieces[start:])
+    return segs
+
+
+def _join(seg: list[Piece]) -> str:
+    out = []
+    for k, p in enumerate(seg):
+        out.append(p.text)
+        if k + 1 < len(seg) and p.gap:
+            out.append(" ")
+    return "".join(out)
+
+
+_MARKER_AT_START = re.compile(r"^-\s*(\d{1,3})(?=\s|$)")
+_SLASH_SWAP = re.compile(r"(?<![\w/])(\d+)/ (\d+)(?![\w/])")
+_RANGE = re.compile(r"(?<![\w/.-])(\d{1,4})\s*-\s*(\d{1,4})(?![\w/.-])")
+
+
+def fix_numbers_and_brackets(text: str) -> str:
+    """Undo visual-order artefacts in numbers and mirrored parentheses.
+
+    >>> fix_numbers_and_brackets("- 1 طلبت في قرارها 230/ 65 للفترة 2021-2018 )أ(")
+    '1- طلبت في قرارها 65/230 للفترة 2018-2021 (أ)'
+    """
+    text = _MARKER_AT_START.sub(lambda m: f"{m.group(1)}-", text.strip())
+    text = _SLASH_SWAP.sub(lambda m: f"{m.group(2)}/{m.group(1)}", text)
+
+    def _range(m: re.Match) -> str:
+        a, b = int(m.group(1)), int(m.group(2))
+        return f"{b}-{a}" if a > b and len(m.group(1)) == len(m.group(2)) else m.group(0)
+
+    text = _RANGE.sub(_range, text)
+    return mirror_parentheses(text)
+
+
+_NOTE_MARK = re.compile(r"\(\s*(\d{1,2})\s*\)")
+
+
+def mirror_parentheses(text: str) -> str:
+    """Swap ( and ) unless they touch Latin letters or digits: RTL extraction mirrored them.
+
+    >>> mirror_parentheses("السيبراني(ل منو )أ( ( 1) (E/CN.15)")
+    'السيبراني)ل منو (أ) (1) (E/CN.15)'
+    """
+    text = _NOTE_MARK.sub(lambda m: f"({m.group(1)})", text)
+    chars = list(text)
+    for i, ch in enumerate(chars):
+        if ch not in "()":
+            continue
+        touching = text[i - 1 : i] + text[i + 1 : i + 2]
+        if re.search(r"[0-9A-Za-z]", touching):
+            continue
+        chars[i] = ")" if ch == "(" else "("
+    return "".join(chars)
