@@ -98,6 +98,14 @@ class Decoder:
         self._arc_memo[key] = got
         return got
 
+    def is_suspicious(self, token: str, *, margin: float = 3.0) -> bool:
+        """A token the garbled reading explains much better than the literal one (or not a word)."""
+        literal = self.word_logp(token)
+        if literal <= self.lexicon.floor + 1e-9:
+            return True
+        opts = self._word_options(normalise_key(token))
+        return bool(opts) and opts[0][0] != token and opts[0][1] > literal + margin
+
     def _oov(self, token: str) -> tuple[str, float]:
         return token, self.params.oov_logp + self.params.oov_char_logp * len(token)
 
@@ -156,46 +164,38 @@ class Decoder:
 
     def decode_line(self, line: str) -> tuple[str, list[WordChoice]]:
         """Repair one garbled line (already in logical order); non-Arabic text is kept as it is."""
-        text = KASHIDA_RUN.sub("", line)
-        pieces = _PIECE.findall(text)
-        out: list[str] = []
-        choices: list[WordChoice] = []
-        run: list[str] = []
-        gaps: list[int] = []
-
-        def flush() -> None:
-            if not run:
-                return
-            words = self.decode_tokens(run, gaps)
-            choices.extend(words)
-            joined = ""
-            for wc in words:
-                if wc.text in ("،", "؛"):
-                    joined += wc.text
-                else:
-                    joined += (" " if joined else "") + wc.text
-            out.append(joined)
-            run.clear()
-            gaps.clear()
-
-        pending_space = False
+        pieces = _PIECE.findall(KASHIDA_RUN.sub("", line).strip())
+        items: list[tuple[str, object]] = []  # ("run", (tokens, gaps)) | ("lit", text) | ("space", n)
         for piece in pieces:
             if _AR_TOKEN.fullmatch(piece):
-                if not run and out and pending_space:
-                    out.append(" ")
-                run.append(piece)
-                gaps.append(2)  # end of run: unknown
-                pending_space = False
-            elif piece.isspace():
-                if run:
-                    gaps[-1] = len(piece)
+                if items and items[-1][0] == "space" and len(items) > 1 and items[-2][0] == "run":
+                    n_spaces = items.pop()[1]
+                    toks, gaps = items[-1][1]  # type: ignore[misc]
+                    gaps[-1] = n_spaces
+                    toks.append(piece)
+                    gaps.append(2)
                 else:
-                    pending_space = True
+                    items.append(("run", ([piece], [2])))
+            elif piece.isspace():
+                items.append(("space", len(piece)))
             else:
-                flush()
-                if pending_space and out:
-                    out.append(" ")
-                out.append(piece)
-                pending_space = False
-        flush()
+                items.append(("lit", piece))
+        out: list[str] = []
+        choices: list[WordChoice] = []
+        for kind, value in items:
+            if kind == "space":
+                out.append(" ")
+            elif kind == "lit":
+                out.append(value)  # type: ignore[arg-type]
+            else:
+                toks, gaps = value  # type: ignore[misc]
+                words = self.decode_tokens(toks, gaps)
+                choices.extend(words)
+                joined = ""
+                for wc in words:
+                    if wc.text in ("،", "؛"):
+                        joined += wc.text
+                    else:
+                        joined += (" " if joined else "") + wc.text
+                out.append(joined)
         return "".join(out).strip(), choices

@@ -20,8 +20,11 @@ from egm_text.arabic import KASHIDA_RUN
 _AR = "\u0621-\u064A"
 _IS_AR = re.compile(rf"[{_AR}]")
 _LTR = re.compile(r"[0-9A-Za-z]")
-_SCRIPT_CUT = re.compile(rf"(?<=[{_AR}\u064B-\u0652])(?=[^{_AR}\u064B-\u0652]*[0-9A-Za-z])|(?<=[0-9A-Za-z])(?=[^{_AR}]*[{_AR}])")
-MAX_CUTS = 9  # candidate cuts searched exhaustively per line; more are pruned by prior
+_SCRIPT_CUT = re.compile(
+    rf"(?<=[{_AR}\u064B-\u0652])(?=[^{_AR}0-9A-Za-z]*[0-9A-Za-z])|(?<=[0-9A-Za-z])(?=[^{_AR}0-9A-Za-z]*[{_AR}])"
+)
+MAX_CUTS = 9  # optional cuts searched exhaustively per line; more are pruned by prior
+FORCED = float("inf")
 
 
 @dataclass
@@ -59,10 +62,9 @@ def split_pieces(line: str) -> list[Piece]:
 class LineOrderRepairer:
     """Chooses the cuts of a line whose reversal the decoder scores best."""
 
-    def __init__(self, decoder, *, transition_prior: float = 3.0, wide_gap_prior: float = -0.5,
+    def __init__(self, decoder, *, wide_gap_prior: float = -0.5,
                  glue_prior: float = -1.0) -> None:
         self.decoder = decoder
-        self.transition_prior = transition_prior
         self.wide_gap_prior = wide_gap_prior
         self.glue_prior = glue_prior
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
@@ -96,14 +98,16 @@ class LineOrderRepairer:
     def candidate_cuts(self, pieces: list[Piece]) -> list[tuple[int, float]]:
         """(index after which a cut may fall, prior) for script changes and wide gaps."""
         cuts = []
+        kinds = _effective_kinds(pieces)
         for i in range(len(pieces) - 1):
-            kinds = {pieces[i].kind, pieces[i + 1].kind}
-            if kinds == {"ar", "ltr"}:
-                cuts.append((i, self.transition_prior))
+            if {kinds[i], kinds[i + 1]} == {"ar", "ltr"}:
+                cuts.append((i, FORCED))  # a change of direction always starts a new run
             elif pieces[i].gap >= 2:
                 cuts.append((i, self.wide_gap_prior))
-        if len(cuts) > MAX_CUTS:
-            cuts = sorted(sorted(cuts, key=lambda c: -c[1])[:MAX_CUTS])
+        optional = [c for c in cuts if c[1] != FORCED]
+        if len(optional) > MAX_CUTS:
+            keep = set(sorted(optional, key=lambda c: -pieces[c[0]].gap)[:MAX_CUTS])
+            cuts = [c for c in cuts if c[1] == FORCED or c in keep]
         return cuts
 
     def order(self, line: str, previous: list[Piece] | None = None) -> tuple[str, list[Piece]]:
@@ -113,20 +117,25 @@ class LineOrderRepairer:
         continue; returns the text and this line's pieces in logical order.
         """
         pieces = split_pieces(line)
+        lead: list[Piece] = []
+        while pieces and pieces[0].kind == "punct" and len(pieces) > 1:
+            lead.append(pieces.pop(0))  # neutrals at the visual left end close the RTL line
         if not pieces:
             return "", []
         cuts = self.candidate_cuts(pieces)
+        forced = [c for c, prior in cuts if prior == FORCED]
+        cuts = [(c, prior) for c, prior in cuts if prior != FORCED]
         prev = previous or []
         base = {c: self.affinity(pieces[: c + 1], pieces[c + 1 :])[0] for c, _ in cuts}
-        best_score, best_sets = self.affinity(prev, pieces)[0], ()
-        for r in range(1, len(cuts) + 1):
+        best_score, best_sets = None, tuple(forced)
+        for r in range(0, len(cuts) + 1):
             for subset in itertools.combinations(cuts, r):
-                idx = [c for c, _ in subset]
+                idx = sorted(forced + [c for c, _ in subset])
                 segs = _segments(pieces, idx)
                 score = sum(prior - base[c] for c, prior in subset) + self.affinity(prev, segs[-1])[0]
                 for k in range(len(segs) - 1, 0, -1):  # logical order: last raw segment first
                     score += self.affinity(segs[k], segs[k - 1])[0]
-                if score > best_score:
+                if best_score is None or score > best_score:
                     best_score, best_sets = score, tuple(idx)
         segs = _segments(pieces, list(best_sets))
         logical = list(reversed(segs))
@@ -136,7 +145,26 @@ class LineOrderRepairer:
                 glue = self.affinity(logical[k - 1], seg)[1]
                 out.append("" if glue else " ")
             out.append(_join(seg))
-        return fix_numbers_and_brackets("".join(out)), [p for seg in logical for p in seg]
+        text = "".join(out) + "".join(p.text for p in reversed(lead))
+        return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
+
+
+def _effective_kinds(pieces: list[Piece]) -> list[str]:
+    """Kinds with punctuation taking the kind of the nearest real piece to its right (else left)."""
+    kinds = [p.kind for p in pieces]
+    nxt = "punct"
+    for i in range(len(kinds) - 1, -1, -1):
+        if kinds[i] == "punct":
+            kinds[i] = nxt
+        else:
+            nxt = kinds[i]
+    prev = "ar"
+    for i, k in enumerate(kinds):
+        if k == "punct":
+            kinds[i] = prev
+        else:
+            prev = k
+    return kinds
 
 
 def _edge(pieces: list[Piece], n: int = 2) -> tuple[str, ...]:
@@ -169,7 +197,8 @@ def _join(seg: list[Piece]) -> str:
 
 _MARKER_AT_START = re.compile(r"^-\s*(\d{1,3})(?=\s|$)")
 _SLASH_SWAP = re.compile(r"(?<![\w/])(\d+)/ (\d+)(?![\w/])")
-_RANGE = re.compile(r"(?<![\w/.-])(\d{1,4})\s*-\s*(\d{1,4})(?![\w/.-])")
+_RANGE = re.compile(r"(?<![\w/.-])(\d{1,4})\s*-\s*(\d{1,4})(?![\w/-])")
+_SLASH_SPACES = re.compile(r"(?<=[\u0621-\u064A]) +/|/ +(?=[\u0621-\u064A])")
 
 
 def fix_numbers_and_brackets(text: str) -> str:
@@ -179,6 +208,7 @@ def fix_numbers_and_brackets(text: str) -> str:
     '1- طلبت في قرارها 65/230 للفترة 2018-2021 (أ)'
     """
     text = _MARKER_AT_START.sub(lambda m: f"{m.group(1)}-", text.strip())
+    text = re.sub(r"\s+([.:،؛])(?=\s|$)", r"\1", text)
     text = _SLASH_SWAP.sub(lambda m: f"{m.group(2)}/{m.group(1)}", text)
 
     def _range(m: re.Match) -> str:
@@ -186,6 +216,7 @@ def fix_numbers_and_brackets(text: str) -> str:
         return f"{b}-{a}" if a > b and len(m.group(1)) == len(m.group(2)) else m.group(0)
 
     text = _RANGE.sub(_range, text)
+    text = _SLASH_SPACES.sub("/", text)
     return mirror_parentheses(text)
 
 

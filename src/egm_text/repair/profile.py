@@ -24,6 +24,7 @@ FORMAT_VERSION = 1
 END = "#"  # "next letter" context of a word-final unit
 PUNCT_UNITS = ("،", "؛")
 DEFAULT_PROFILE = "font_profile_un.json"
+DEFAULT_TRAINING_TEXT = "un_dev_gold_clean.txt"  # the corrected lines the default profile was fitted on
 
 Counts = dict[str, Counter]
 
@@ -179,3 +180,13 @@ def load_default_profile() -> FontProfile:
     except FileNotFoundError:
         raise ProfileError("the default font profile is missing from the package") from None
     return FontProfile.from_json(data, path=DEFAULT_PROFILE)
+
+
+@lru_cache(maxsize=1)
+def default_training_text() -> str:
+    """The corrected (clean) lines the shipped profile was learned from; they feed its domain model."""
+    ref = resources.files("egm_text.resources").joinpath(DEFAULT_TRAINING_TEXT)
+    try:
+        return ref.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""

@@ -1,0 +1,205 @@
+"""The public repair API: a scikit-learn style `GlyphRepairer`, `repair_text` and `repair_and_explain`.
+
+Repair is a short list of named steps per line: kashida removal and line-order repair (`order`),
+then decoding of the glyph channel (`decode`), each recorded in the explanation; a garbledness score
+decides first whether anything needs fixing, so clean text comes out unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from egm_text.errors import NotFittedError, ProfileError
+from egm_text.repair.decoder import Decoder, DecoderParams, WordChoice
+from egm_text.repair.garbledness import GARBLED_DOCUMENT, GARBLED_LINE, garbledness, has_arabic
+from egm_text.repair.learn import fit_profile
+from egm_text.repair.lexicon import Lexicon, load_lexicon
+from egm_text.repair.lm import DomainLM, bundled_corpus_text
+from egm_text.repair.order import LineOrderRepairer
+from egm_text.repair.profile import FontProfile, default_training_text, load_default_profile
+
+UNCERTAIN_BELOW = 0.6  # a word chosen with less confidence than this makes its line 'uncertain'
+
+
+@dataclass
+class WordChange:
+    """One changed word of the audit trail."""
+
+    line: int
+    index: int  # word position in the repaired line
+    raw: str
+    repaired: str
+    confidence: float
+    score: float
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class LineRepair:
+    """A repaired line with its verdict, its steps and its word-level explanation."""
+
+    line: int
+    raw: str
+    text: str
+    verdict: str  # 'clean' | 'repaired' | 'uncertain'
+    steps: list[str] = field(default_factory=list)
+    words: list[WordChoice] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[WordChange]:
+        out = []
+        for k, w in enumerate(self.words):
+            if w.garbled != w.text:
+                out.append(
+                    WordChange(self.line, k, w.garbled, w.text, round(w.confidence, 3), round(w.score, 3),
+                               [(a, round(s, 3)) for a, s in w.alternatives])
+                )
+        return out
+
+    @property
+    def min_confidence(self) -> float:
+        return min((w.confidence for w in self.words), default=1.0)
+
+
+class GlyphRepairer:
+    """Learns a broken font's glyph channel and decodes garbled Arabic back to text.
+
+    `profile` is a path to a saved profile, "un" for the profile shipped for UN documents, or None
+    (then `fit` must be called). Parameters are keyword-only and only stored here.
+    """
+
+    def __init__(
+        self,
+        *,
+        profile: str | Path | None = "un",
+        lm_weight: float = 1.0,
+        domain_lm: bool = True,
+        order_lines: bool = True,
+        passthrough_clean: bool = True,
+        n_words: int = 1_000_000,
+    ) -> None:
+        self.profile = profile
+        self.lm_weight = lm_weight
+        self.domain_lm = domain_lm
+        self.order_lines = order_lines
+        self.passthrough_clean = passthrough_clean
+        self.n_words = n_words
+
+    # --- learning -------------------------------------------------------------------------------
+    def fit(self, raw_lines: Sequence[str], clean_lines: Sequence[str]) -> GlyphRepairer:
+        """Fit the font profile (and the domain model's vocabulary) from corrected line pairs."""
+        if len(raw_lines) != len(clean_lines):
+            raise ValueError(f"raw_lines ({len(raw_lines)}) and clean_lines ({len(clean_lines)}) differ in length")
+        pairs = [(r, c) for r, c in zip(raw_lines, clean_lines, strict=True) if c.strip()]
+        if not pairs:
+            raise ValueError("fit needs at least one non-empty corrected line")
+        self.profile_ = fit_profile(pairs)
+        self.training_text_ = [c for _, c in pairs]
+        self._build()
+        return self
+
+    def _load_profile(self) -> None:
+        if hasattr(self, "profile_"):
+            return
+        if self.profile is None:
+            raise NotFittedError("GlyphRepairer has no profile: call fit() or pass profile='un' or a path")
+        if str(self.profile) == "un":
+            self.profile_ = load_default_profile()
+            self.training_text_ = [default_training_text()]
+        else:
+            self.profile_ = FontProfile.load(self.profile)
+            self.training_text_ = []
+        self._build()
+
+    def _build(self) -> None:
+        self.lexicon_: Lexicon = load_lexicon(self.profile_, n_words=self.n_words)
+        lm = None
+        if self.domain_lm:
+            lm = DomainLM().fit([bundled_corpus_text(), *self.training_text_])
+        self.decoder_ = Decoder(self.lexicon_, params=DecoderParams(lm_weight=self.lm_weight), lm=lm)
+        self.orderer_ = LineOrderRepairer(self.decoder_)
+
+    def save(self, path: str | Path) -> None:
+        """Save the fitted font profile as JSON."""
+        self._load_profile()
+        self.profile_.save(path)
+
+    # --- repair ---------------------------------------------------------------------------------
+    def _suspicious(self, token: str) -> bool:
+        return self.decoder_.is_suspicious(token)
+
+    def is_garbled(self, lines: Iterable[str]) -> bool:
+        """Whether a document (its lines) looks garbled by a broken font."""
+        self._load_profile()
+        text = "\n".join(lines)
+        return garbledness(text, self._suspicious) >= GARBLED_DOCUMENT
+
+    def repair_and_explain(self, lines: Sequence[str], *, start_line: int = 1) -> list[LineRepair]:
+        """Repair lines (one output per input line) and explain every step and word choice."""
+        self._load_profile()
+        lines = list(lines)
+        doc_garbled = not self.passthrough_clean or self.is_garbled(lines)
+        out: list[LineRepair] = []
+        previous = None
+        for k, raw in enumerate(lines):
+            n = start_line + k
+            if not raw.strip() or not has_arabic(raw):
+                out.append(LineRepair(n, raw, raw.strip() if has_arabic(raw) else raw, "clean"))
+                previous = None
+                continue
+            if not doc_garbled and garbledness(raw, self._suspicious) < GARBLED_LINE:
+                out.append(LineRepair(n, raw, raw, "clean"))
+                continue
+            steps = []
+            text = raw
+            if self.order_lines:
+                text, previous = self.orderer_.order(raw, previous)
+                steps.append("order")
+            repaired, words = self.decoder_.decode_line(text)
+            steps.append("decode")
+            verdict = "repaired"
+            if any((not w.known) or w.confidence < UNCERTAIN_BELOW for w in words):
+                verdict = "uncertain"
+            out.append(LineRepair(n, raw, repaired, verdict, steps, words))
+        return out
+
+    def transform(self, lines: Sequence[str]) -> list[str]:
+        """Repaired text of each line (line-preserving)."""
+        return [r.text for r in self.repair_and_explain(lines)]
+
+
+def write_audit(repairs: Sequence[LineRepair], path: str | Path) -> int:
+    """Write every word change as one JSON line; returns the number of changes."""
+    from egm_text.textio import atomic_writer
+
+    n = 0
+    with atomic_writer(path) as fh:
+        for r in repairs:
+            for ch in r.changes:
+                fh.write(json.dumps(asdict(ch), ensure_ascii=False) + "\n")
+                n += 1
+    return n
+
+
+_DEFAULT: GlyphRepairer | None = None
+
+
+def default_repairer() -> GlyphRepairer:
+    """A process-wide repairer with the shipped UN profile (loaded once)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = GlyphRepairer(profile="un")
+    return _DEFAULT
+
+
+def repair_text(text: str, *, repairer: GlyphRepairer | None = None) -> str:
+    """Repair a whole text, line by line, with the shipped UN profile unless another is given."""
+    rep = repairer or default_repairer()
+    lines = text.split("\n")
+    return "\n".join(rep.transform(lines))
+
+
+__all__ = ["GlyphRepairer", "LineRepair", "ProfileError", "repair_text", "write_audit", "default_repairer"]

@@ -1,0 +1,36 @@
+"""Shared fixtures: the real bundled document, the dev gold and one repairer for the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw" / "un_egm_cybercrime_2020_ar.garbled.txt"
+DEV = ROOT / "tests" / "data" / "dev.tsv"
+CLEAN_DIR = ROOT / "src" / "egm_text" / "resources" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def raw_lines() -> list[str]:
+    return RAW.read_text(encoding="utf-8").split("\n")
+
+
+@pytest.fixture(scope="session")
+def gold():
+    from egm_text.evaluate import load_gold
+
+    return load_gold(DEV)
+
+
+@pytest.fixture(scope="session")
+def repairer():
+    from egm_text.repair import GlyphRepairer
+
+    return GlyphRepairer(profile="un")
+
+
+@pytest.fixture(scope="session")
+def repaired_document(repairer, raw_lines):
+    return repairer.repair_and_explain(raw_lines)

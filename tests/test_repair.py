@@ -1,0 +1,133 @@
+"""The repair engine on the real garbled document: profile, decoder, order, passthrough, API."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from egm_text.errors import NotFittedError, ProfileError
+from egm_text.evaluate import norm_line, score_repair, tokens
+from egm_text.repair import GlyphRepairer, repair_text
+from egm_text.repair.learn import fit_profile
+from egm_text.repair.order import fix_numbers_and_brackets, split_pieces
+from egm_text.repair.profile import FontProfile, load_default_profile
+
+CASES = Path(__file__).parent / "data" / "repair_cases.tsv"
+
+
+def _cases() -> list[tuple[int, str]]:
+    rows = []
+    for line in CASES.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            n, why = line.split("\t")
+            rows.append((int(n), why))
+    return rows
+
+
+@pytest.mark.parametrize("lineno,why", _cases(), ids=[f"line{n}" for n, _ in _cases()])
+def test_real_dev_lines_are_repaired_exactly(lineno, why, repaired_document, gold, raw_lines):
+    from egm_text.document import Document
+    from egm_text.pipeline import apply_structure
+    from egm_text.segment import segment
+
+    doc = Document.from_text("\n".join(raw_lines))
+    for r in repaired_document:
+        doc.repaired[r.line] = r.text
+    segment(doc)
+    apply_structure(doc)
+    assert norm_line(doc.repaired[lineno]) == norm_line(gold[lineno].clean), why
+
+
+def test_shipped_profile_knows_the_fonts_substitutions():
+    p = load_default_profile()
+    assert p.output_for("س", "medi", "ي") == "ت"  # السيبرانية -> التيبرانية
+    assert p.output_for("ق", "medi", "ا") == "ر"  # القانون -> الرانون
+    assert p.output_for("ش", "init", "ا") == "ة"  # شاملة -> ةاملة
+    assert p.output_for("ف", "medi", "ت") == " "  # الفترة -> ال تر
+    assert p.output_for("،", "x") == "ل"
+    assert p.garble_word("الأمم") == "المم"
+
+
+def test_profile_fitted_from_pairs_learns_channel(gold, raw_lines):
+    pairs = [(raw_lines[n - 1], r.clean) for n, r in gold.items() if r.unit != "url"]
+    p = fit_profile(pairs[:200])
+    assert p.output_for("خ", "medi", "ب") == "ء"  # الخبراء -> الءبراء
+    assert p.output_for("ل", "isol") == "ع"  # الدول -> الدوع
+    assert p.training_hash and len(p.training_hash) == 16
+
+
+def test_profile_json_round_trip_and_errors(tmp_path):
+    p = load_default_profile()
+    path = tmp_path / "p.json"
+    p.save(path)
+    q = FontProfile.load(path)
+    assert q.fingerprint == p.fingerprint
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["format_version"] == 1 and data["package_version"]
+    data["format_version"] = 99
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ProfileError, match="not supported"):
+        FontProfile.load(path)
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ProfileError, match="cannot read profile"):
+        FontProfile.load(path)
+
+
+def test_transform_before_fit_is_a_clear_error():
+    with pytest.raises(NotFittedError, match="call fit"):
+        GlyphRepairer(profile=None).transform(["نص"])
+
+
+def test_dev_scores_far_below_raw(repaired_document, gold, raw_lines):
+    system = {r.line: r.text for r in repaired_document}
+    before = score_repair(gold, {i + 1: s for i, s in enumerate(raw_lines)})
+    after = score_repair(gold, system)
+    assert before["arabic_bag_WER"] > 0.6
+    assert after["arabic_bag_WER"] < 0.06
+    assert after["CER"] < before["CER"] / 2
+
+
+def test_repair_is_line_preserving_and_deterministic(repairer, raw_lines):
+    sample = raw_lines[:60]
+    a = repairer.transform(sample)
+    b = repairer.transform(sample)
+    assert len(a) == len(sample) and a == b
+    assert [bool(x.strip()) for x in a] == [bool(x.strip()) for x in sample]
+
+
+def test_clean_corpus_passes_through_unchanged(repairer):
+    from tests.conftest import CLEAN_DIR
+
+    changed = total = 0
+    for f in sorted(CLEAN_DIR.glob("*.txt")):
+        lines = f.read_text(encoding="utf-8").split("\n")
+        for a, b in zip(lines, repairer.transform(lines), strict=True):
+            ta, tb = tokens(a, True), tokens(b, True)
+            total += len(ta)
+            changed += sum((Counter(ta) - Counter(tb)).values())
+    assert total > 30000
+    assert changed / total <= 0.003
+
+
+def test_explanations_carry_confidence_and_alternatives(repaired_document):
+    line12 = repaired_document[11]
+    assert line12.verdict in ("repaired", "uncertain") and line12.steps == ["order", "decode"]
+    changes = line12.changes
+    assert any(c.raw == "التيبرانية" and c.repaired == "السيبرانية" for c in changes)
+    assert all(0.0 <= c.confidence <= 1.0 for c in changes)
+
+
+def test_repair_text_api_and_numbers(raw_lines):
+    out = repair_text("\n".join(raw_lines[7:9])).split("\n")
+    assert out[0].startswith("1- طلبت الجمعية العامة في قرارها 65/230 إلى لجنة منع الجريمة")
+    assert out[1].startswith("42 من إعلان سلفادور")
+    assert fix_numbers_and_brackets("طلبت في قرارها 230/ 65") == "طلبت في قرارها 65/230"
+
+
+def test_split_pieces_keeps_gaps():
+    pieces = split_pieces("الجمعية العامة   65طلبت")
+    assert [p.text for p in pieces] == ["الجمعية", "العامة", "65", "طلبت"]
+    assert [p.gap for p in pieces] == [1, 3, 0, 0]
