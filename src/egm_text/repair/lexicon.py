@@ -15,6 +15,7 @@ import re
 import sqlite3
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,7 +28,7 @@ _SPACES = re.compile(r"\s+")
 
 def normalise_key(garbled: str) -> str:
     """Key normalisation shared by the index and the decoder: no kashida letters, single spaces."""
-    return _SPACES.sub(" ", garbled.replace("ئ", "").replace("\u0640", "")).strip()
+    return " ".join(garbled.replace("ئ", "").replace("\u0640", "").split())
 
 
 def cache_dir() -> Path:
@@ -37,6 +38,12 @@ def cache_dir() -> Path:
 
 
 Candidate = tuple[str, float, bool]  # word, log P(key | word), garbled form ends in a lost-letter space
+_BATCH = 500
+
+
+def _parse(item: str) -> Candidate:
+    w, lp, tail = item.split(" ")
+    return (w, float(lp), tail == "1")
 
 
 class Lexicon:
@@ -68,6 +75,35 @@ class Lexicon:
             self._extra_index[key].extend(items)
             self._cand_memo.pop(key, None)
 
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Look many keys up at once (one query per few hundred keys instead of one per key)."""
+        todo = [k for k in set(keys) if k and k not in self._cand_memo]
+        found: dict[str, list[Candidate]] = {k: [] for k in todo}
+        if self._db is not None:
+            for i in range(0, len(todo), _BATCH):
+                chunk = todo[i : i + _BATCH]
+                q = f"SELECT k, val FROM idx WHERE k IN ({','.join('?' * len(chunk))})"
+                for k, val in self._db.execute(q, chunk):
+                    found[k] = [_parse(item) for item in val.split("|")]
+        for k, got in found.items():
+            got.extend(self._extra_index.get(k, ()))
+            self._cand_memo[k] = got
+        words = {w for got in found.values() for w, _, _ in got if w not in self._logp_memo}
+        self.prefetch_words(words)
+
+    def prefetch_words(self, words: Iterable[str]) -> None:
+        todo = [w for w in set(words) if w not in self._logp_memo]
+        found = dict.fromkeys(todo, self.floor)
+        if self._db is not None:
+            for i in range(0, len(todo), _BATCH):
+                chunk = todo[i : i + _BATCH]
+                q = f"SELECT w, lp FROM words WHERE w IN ({','.join('?' * len(chunk))})"
+                found.update(self._db.execute(q, chunk))
+        for w, lp in found.items():
+            if w in self._extra_logp:
+                lp = max(lp, self._extra_logp[w])
+            self._logp_memo[w] = lp
+
     def word_logp(self, word: str) -> float:
         lp = self._logp_memo.get(word)
         if lp is None:
@@ -89,9 +125,7 @@ class Lexicon:
             if self._db is not None:
                 row = self._db.execute("SELECT val FROM idx WHERE k = ?", (key,)).fetchone()
                 if row:
-                    for item in row[0].split("|"):
-                        w, lp, tail = item.split(" ")
-                        got.append((w, float(lp), tail == "1"))
+                    got.extend(_parse(item) for item in row[0].split("|"))
             got.extend(self._extra_index.get(key, ()))
             self._cand_memo[key] = got
         return got

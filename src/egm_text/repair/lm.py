@@ -17,8 +17,6 @@ from importlib import resources
 
 from egm_text.arabic import AR_WORD
 
-_PUNCT_END = re.compile(r"[،؛]$")
-
 
 def words_of(text: str) -> list[str]:
     """Arabic word tokens of a clean text (diacritics and tatweel ignored)."""
@@ -52,11 +50,11 @@ class DomainLM:
 
     def bigram_bonus(self, prev: str, word: str, word_logp: float) -> float:
         """log P(word | prev) - log P(word), smoothed; 0 when prev was never seen."""
-        prev = _PUNCT_END.sub("", prev)
-        word = _PUNCT_END.sub("", word)
-        c_prev = self.uni.get(prev, 0)
+        c_prev = self.uni.get(prev.rstrip("،؛"), 0)
         if not c_prev:
             return 0.0
+        prev = prev.rstrip("،؛")
+        word = word.rstrip("،؛")
         p = math.exp(word_logp)
         return math.log((self.bi.get((prev, word), 0) + self.mu * p) / (c_prev + self.mu)) - word_logp
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from egm_text.arabic import KASHIDA_RUN
+from egm_text.repair.lexicon import normalise_key
 
 _AR = "\u0621-\u064A"
 _IS_AR = re.compile(rf"[{_AR}]")
@@ -95,6 +96,13 @@ class LineOrderRepairer:
         return got
 
     # --- search ---------------------------------------------------------------------------------
+    def _lost_final_letter(self, piece: Piece) -> bool:
+        """Whether the token's best reading ends in a letter the font turned into a space."""
+        if piece.kind != "ar" or not piece.core or piece.text[-1:] != piece.core[-1:]:
+            return False
+        opts = self.decoder._word_options(normalise_key(piece.core))
+        return bool(opts) and opts[0][2]
+
     def candidate_cuts(self, pieces: list[Piece]) -> list[tuple[int, float]]:
         """(index after which a cut may fall, prior) for script changes and wide gaps."""
         cuts = []
@@ -102,7 +110,7 @@ class LineOrderRepairer:
         for i in range(len(pieces) - 1):
             if {kinds[i], kinds[i + 1]} == {"ar", "ltr"}:
                 cuts.append((i, FORCED))  # a change of direction always starts a new run
-            elif pieces[i].gap >= 2:
+            elif pieces[i].gap >= 2 and not (pieces[i].gap == 2 and self._lost_final_letter(pieces[i])):
                 cuts.append((i, self.wide_gap_prior))
         optional = [c for c in cuts if c[1] != FORCED]
         if len(optional) > MAX_CUTS:

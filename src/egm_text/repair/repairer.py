@@ -8,19 +8,22 @@ decides first whether anything needs fixing, so clean text comes out unchanged.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from egm_text.arabic import KASHIDA_RUN
 from egm_text.errors import NotFittedError, ProfileError
-from egm_text.repair.decoder import Decoder, DecoderParams, WordChoice
+from egm_text.repair.decoder import MAX_SPAN, Decoder, DecoderParams, WordChoice
 from egm_text.repair.garbledness import GARBLED_DOCUMENT, GARBLED_LINE, garbledness, has_arabic
 from egm_text.repair.learn import fit_profile
-from egm_text.repair.lexicon import Lexicon, load_lexicon
+from egm_text.repair.lexicon import Lexicon, load_lexicon, normalise_key
 from egm_text.repair.lm import DomainLM, bundled_corpus_text
-from egm_text.repair.order import LineOrderRepairer
+from egm_text.repair.order import LineOrderRepairer, split_pieces
 from egm_text.repair.profile import FontProfile, default_training_text, load_default_profile
 
+_AR_RUN = re.compile(r"[\u0621-\u064A]+")
 UNCERTAIN_BELOW = 0.6  # a word chosen with less confidence than this makes its line 'uncertain'
 
 
@@ -132,15 +135,36 @@ class GlyphRepairer:
         return self.decoder_.is_suspicious(token)
 
     def is_garbled(self, lines: Iterable[str]) -> bool:
-        """Whether a document (its lines) looks garbled by a broken font."""
+        """Whether a document (its lines) looks garbled by a broken font (judged on a sample)."""
         self._load_profile()
-        text = "\n".join(lines)
-        return garbledness(text, self._suspicious) >= GARBLED_DOCUMENT
+        sample = [line for line in lines if line.strip()]
+        step = max(1, len(sample) // 200)
+        return garbledness("\n".join(sample[::step]), self._suspicious) >= GARBLED_DOCUMENT
+
+    def _prefetch(self, lines: Sequence[str]) -> None:
+        """Batch the lexicon look-ups the decoder will need for these lines."""
+        keys: list[str] = []
+        words: set[str] = set()
+        for line in lines:
+            cores = [p.core for p in split_pieces(line) if p.core]
+            cores += _AR_RUN.findall(KASHIDA_RUN.sub("", line))
+            words.update(cores)
+            for i in range(len(cores)):
+                for j in range(i + 1, min(len(cores), i + MAX_SPAN) + 1):
+                    key = normalise_key(" ".join(cores[i:j]))
+                    keys.append(key)
+                    if key[-1:] in ("ل", "ع"):
+                        keys.append(key[:-1])
+            if len(cores) > 1:
+                keys.append(normalise_key(cores[-1] + cores[0]))
+        self.lexicon_.prefetch(keys)
+        self.lexicon_.prefetch_words(words)
 
     def repair_and_explain(self, lines: Sequence[str], *, start_line: int = 1) -> list[LineRepair]:
         """Repair lines (one output per input line) and explain every step and word choice."""
         self._load_profile()
         lines = list(lines)
+        self._prefetch(lines)
         doc_garbled = not self.passthrough_clean or self.is_garbled(lines)
         out: list[LineRepair] = []
         previous = None
