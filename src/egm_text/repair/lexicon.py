@@ -22,7 +22,7 @@ from pathlib import Path
 from egm_text.arabic import glyph_units
 from egm_text.repair.profile import FontProfile, next_letter_context
 
-LEXICON_VERSION = 4
+LEXICON_VERSION = 5
 _SPACES = re.compile(r"\s+")
 
 
@@ -132,14 +132,13 @@ class Lexicon:
 
 
 def wordfreq_logp(n_words: int = 1_000_000) -> dict[str, float]:
-    """Natural-log unigram probabilities from wordfreq's large Arabic list."""
-    from wordfreq import top_n_list, zipf_frequency
+    """Natural-log unigram probabilities of the n most frequent words of wordfreq's large Arabic list."""
+    from wordfreq import get_frequency_dict
 
-    out: dict[str, float] = {}
-    for w in top_n_list("ar", n_words, wordlist="large"):
-        if re.fullmatch(r"[\u0621-\u064A]+", w):
-            out[w] = (zipf_frequency(w, "ar", wordlist="large") - 9.0) * math.log(10)
-    return out
+    freqs = get_frequency_dict("ar", wordlist="large")
+    ranked = sorted(freqs.items(), key=lambda kv: -kv[1])[:n_words]
+    word = re.compile(r"[\u0621-\u064A]+")
+    return {w: math.log(f) for w, f in ranked if f > 0 and word.fullmatch(w)}
 
 
 class _Garbler:

@@ -63,11 +63,13 @@ def split_pieces(line: str) -> list[Piece]:
 class LineOrderRepairer:
     """Chooses the cuts of a line whose reversal the decoder scores best."""
 
-    def __init__(self, decoder, *, wide_gap_prior: float = -0.5,
-                 glue_prior: float = -1.0) -> None:
+    def __init__(self, decoder, *, wide_gap_prior: float = -0.5, single_gap_prior: float = -1.0,
+                 rotation_evidence: float = 3.0, glue_prior: float = -1.0) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
         self.glue_prior = glue_prior
+        self.single_gap_prior = single_gap_prior
+        self.rotation_evidence = rotation_evidence
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
         self._single: dict[tuple[str, ...], float] = {}
 
@@ -118,6 +120,21 @@ class LineOrderRepairer:
             cuts = [c for c in cuts if c[1] == FORCED or c in keep]
         return cuts
 
+    def rotation_cuts(self, pieces: list[Piece], taken: set[int]) -> list[tuple[int, float]]:
+        """Single-space cuts, offered only when the line's two ends join into good text.
+
+        A line drawn as two runs comes out rotated (`ر الأمم المتحدة. غير أن ... في إطا`): its last
+        and first tokens then join well (here into `إطار`), whatever the cut; where the cut falls is
+        left to the search.
+        """
+        if len(pieces) < 3 or self.affinity(pieces, pieces)[0] < self.rotation_evidence:
+            return []
+        return [
+            (i, self.single_gap_prior)
+            for i in range(len(pieces) - 1)
+            if i not in taken and pieces[i].gap == 1 and pieces[i].kind == "ar" and pieces[i + 1].kind == "ar"
+        ]
+
     def order(self, line: str, previous: list[Piece] | None = None) -> tuple[str, list[Piece]]:
         """The line in logical order (kashida runs removed, numbers and parentheses fixed).
 
@@ -133,11 +150,14 @@ class LineOrderRepairer:
         cuts = self.candidate_cuts(pieces)
         forced = [c for c, prior in cuts if prior == FORCED]
         cuts = [(c, prior) for c, prior in cuts if prior != FORCED]
+        singles = self.rotation_cuts(pieces, {c for c, _ in cuts} | set(forced))
         prev = previous or []
-        base = {c: self.affinity(pieces[: c + 1], pieces[c + 1 :])[0] for c, _ in cuts}
+        base = {c: self.affinity(pieces[: c + 1], pieces[c + 1 :])[0] for c, _ in cuts + singles}
         best_score, best_sets = None, tuple(forced)
-        for r in range(0, len(cuts) + 1):
+        options = [()] + [(c,) for c in singles]
+        for r, single in itertools.product(range(0, len(cuts) + 1), options):
             for subset in itertools.combinations(cuts, r):
+                subset = subset + single
                 idx = sorted(forced + [c for c, _ in subset])
                 segs = _segments(pieces, idx)
                 score = sum(prior - base[c] for c, prior in subset) + self.affinity(prev, segs[-1])[0]
