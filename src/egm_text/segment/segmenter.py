@@ -18,6 +18,11 @@ from egm_text.segment.labels import label_for_index, label_slug, marker_letter_m
 
 TITLE_MAX_LINES = 8
 HEADING_WRAP_MAX_CHARS = 60
+# Justified body text is stretched with kashida runs; footnote text (smaller, denser) hardly ever is.
+BODY_KASHIDA_RUNS = 2
+NOTE_MAX_MEAN_KASHIDA = 0.5
+NOTE_MIN_LINES = 2
+GAP_PENALTY = 1.0  # cost of each paragraph number the chosen numbering chain skips
 
 
 @dataclass
@@ -28,7 +33,6 @@ class _State:
     main: Unit | None = None  # the running unit of the text flow (footnotes and URLs interrupt it)
     note: Unit | None = None  # an open footnote body
     url: Unit | None = None  # an open run of URL lines
-    last_para: int = 0
     next_note: int = 1
     refs_seen: set[int] = field(default_factory=set)
     list_parent: int | None = None  # paragraph whose lettered list is open
@@ -36,34 +40,61 @@ class _State:
     section: str | None = None
     subsection: str | None = None
     last_nonblank: int = 0
+    raws: dict[int, str] = field(default_factory=dict)
 
 
 def segment(doc: Document) -> Document:
     """Fill `doc.units` (document order) from the raw lines; never raises on odd input."""
     raws = {line.lineno: line.raw for line in doc.lines}
-    para_lines = _paragraph_candidates(raws)
-    st = _State()
+    chain = _paragraph_chain(raws)
+    st = _State(raws=raws)
     for lineno in sorted(raws):
         raw = raws[lineno]
         if not raw.strip():
             continue
-        _take_line(st, lineno, raw, para_lines)
+        _take_line(st, lineno, raw, chain)
+        st.refs_seen.update(mk.footnote_refs(raw))
         st.last_nonblank = lineno
     doc.units = _finish(st, doc, raws)
     return doc
 
 
-def _paragraph_candidates(raws: dict[int, str]) -> dict[int, list[int]]:
-    """Paragraph number -> lines carrying that marker, to tell a missing marker from a later one."""
-    out: dict[int, list[int]] = {}
-    for n, raw in raws.items():
-        m = mk.paragraph_marker(raw)
-        if m:
-            out.setdefault(int(m.value), []).append(n)
-    return out
+def _paragraph_chain(raws: dict[int, str]) -> set[tuple[int, int]]:
+    """The (line, number) paragraph markers that form the best numbering sequence.
+
+    Candidates are all `-N`/`N-` markers at a line end; the chosen chain is increasing in both line
+    and number, scoring one per marker minus one per number it skips. Agenda items (`-1` after
+    paragraph 66), dates and `كوفيد-19` cannot join the chain without breaking it, while a lost or
+    misplaced marker costs only its own paragraph instead of stalling the sequence.
+    """
+    cands = []
+    for n in sorted(raws):
+        m = mk.paragraph_marker(raws[n])
+        if m and int(m.value) > 0:
+            cands.append((n, int(m.value)))
+    best: list[float] = []
+    back: list[int] = []
+    for i, (_, num) in enumerate(cands):
+        score, prev = 1.0, -1
+        for j in range(i):
+            pnum = cands[j][1]
+            if pnum < num:
+                s = best[j] + 1.0 - GAP_PENALTY * (num - pnum - 1)
+                if s > score:
+                    score, prev = s, j
+        best.append(score)
+        back.append(prev)
+    if not cands:
+        return set()
+    i = max(range(len(cands)), key=lambda k: (best[k], -k))
+    chain: set[tuple[int, int]] = set()
+    while i >= 0:
+        chain.add(cands[i])
+        i = back[i]
+    return chain
 
 
-def _take_line(st: _State, lineno: int, raw: str, para_lines: dict[int, list[int]]) -> None:
+def _take_line(st: _State, lineno: int, raw: str, chain: set[tuple[int, int]]) -> None:
     """Route one non-blank line to the unit it belongs to, opening a new unit on a marker."""
     url = mk.url_of(raw)
     if url:
@@ -74,7 +105,7 @@ def _take_line(st: _State, lineno: int, raw: str, para_lines: dict[int, list[int
     if heading:
         _open_heading(st, lineno, *heading)
         return
-    number = _accepted_paragraph(st, lineno, raw, para_lines)
+    number = _accepted_paragraph(st, lineno, raw, chain)
     if number is not None:
         _open_paragraph(st, lineno, number)
         return
@@ -139,22 +170,15 @@ def _open_heading(st: _State, lineno: int, level: str, numeral: str) -> None:
 # --- paragraphs ----------------------------------------------------------------------------------
 
 
-def _accepted_paragraph(st: _State, lineno: int, raw: str, para_lines: dict[int, list[int]]) -> int | None:
-    """The next number in sequence; one number may be skipped only if its marker appears nowhere later."""
+def _accepted_paragraph(st: _State, lineno: int, raw: str, chain: set[tuple[int, int]]) -> int | None:
+    """The paragraph number of this line if its marker belongs to the document's numbering chain."""
     m = mk.paragraph_marker(raw)
-    if not m:
+    if not m or (lineno, int(m.value)) not in chain:
         return None
-    n = int(m.value)
-    if n == st.last_para + 1:
-        return n
-    missing = st.last_para + 1
-    if n == st.last_para + 2 and not any(k > lineno for k in para_lines.get(missing, [])):
-        return n
-    return None
+    return int(m.value)
 
 
 def _open_paragraph(st: _State, lineno: int, number: int) -> None:
-    st.last_para = number
     st.note = None
     st.list_parent = None
     st.main = _new(st, "paragraph", lineno, number=number)
@@ -208,9 +232,7 @@ def _starts_list_item(st: _State, raw: str) -> bool:
 
 
 def _paragraph_ends_with_colon(st: _State) -> bool:
-    assert st.main is not None
-    last = st.main.lines[-1]
-    return mk.introduces_list(st._raws[last]) if hasattr(st, "_raws") else False
+    return st.main is not None and mk.introduces_list(st.raws[st.main.lines[-1]])
 
 
 def _open_item(st: _State, lineno: int) -> None:
@@ -228,22 +250,38 @@ def _open_item(st: _State, lineno: int) -> None:
 
 def _continue(st: _State, lineno: int, raw: str) -> None:
     """A line without an accepted marker continues the open footnote, else the running unit."""
+    if st.note is not None and _body_resumes(st, lineno, raw):
+        st.note = None
     if st.note is not None:
         st.note.lines.append(lineno)
         return
     main = st.main
-    if main is not None and main.kind == "heading" and not _heading_wraps(st, main, lineno, raw):
-        main = None
-    if main is None or main.kind in ("other",) and main.lines[-1] != st.last_nonblank:
+    if main is None or (main.kind == "heading" and not _heading_wraps(st, main, lineno, raw)):
         st.main = _new(st, "other", lineno)
         return
     main.lines.append(lineno)
 
 
+def _body_resumes(st: _State, lineno: int, raw: str) -> bool:
+    """Without URL lines or a marker to close a footnote, a switch back to kashida-stretched
+    (justified body) text on this and the next line means the interrupted unit has resumed."""
+    assert st.note is not None
+    note_lines = st.note.lines
+    if len(note_lines) < NOTE_MIN_LINES:
+        return False
+    mean = sum(mk.kashida_runs(st.raws[n]) for n in note_lines) / len(note_lines)
+    if mean > NOTE_MAX_MEAN_KASHIDA or mk.kashida_runs(raw) < BODY_KASHIDA_RUNS:
+        return False
+    nxt = next((st.raws[n] for n in range(lineno + 1, lineno + 4) if st.raws.get(n, "").strip()), "")
+    return mk.kashida_runs(nxt) >= BODY_KASHIDA_RUNS
+
+
 def _heading_wraps(st: _State, heading: Unit, lineno: int, raw: str) -> bool:
     """A short line right after a one-line heading is the rest of the heading's title."""
-    return len(heading.lines) == 1 and heading.lines[-1] == st.last_nonblank and (
-        len(raw.strip()) <= HEADING_WRAP_MAX_CHARS and lineno - heading.lines[-1] <= 2
+    return (
+        len(heading.lines) == 1
+        and heading.lines[-1] == st.last_nonblank
+        and (len(raw.strip()) <= HEADING_WRAP_MAX_CHARS and lineno - heading.lines[-1] <= 2)
     )
 
 
