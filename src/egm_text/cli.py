@@ -19,8 +19,8 @@ app = typer.Typer(
     help="Turn garbled Arabic UN PDFs into clean text and research datasets.\n\n"
     "Example: egm-text run  (the bundled UN report -> data/processed/)",
 )
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary for scripts.")]

@@ -15,11 +15,10 @@ from pathlib import Path
 from egm_text.document import Document, Unit
 from egm_text.errors import InputError
 from egm_text.repair import GlyphRepairer, LineRepair, default_repairer, write_audit
+from egm_text.segment.markers import SECTION_WORDS, SUBSECTION_WORDS
 from egm_text.textio import read_text
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "raw" / "un_egm_cybercrime_2020_ar.garbled.txt"
-SECTION_WORDS = ("أولا", "ثانيا", "ثالثا", "رابعا", "خامسا", "سادسا", "سابعا", "ثامنا", "تاسعا", "عاشرا")
-SUBSECTION_WORDS = ("ألف", "باء", "جيم", "دال", "هاء", "واو", "زاي", "حاء", "طاء", "ياء")
 
 Progress = Callable[[str], None]
 

@@ -31,7 +31,9 @@ class DecoderParams:
     semicolon_logp: float = -4.0
     oov_logp: float = -24.0
     oov_char_logp: float = -0.7
-    tail_space_missing: float = -2.0  # the word should end in a lost-letter space but the gap is single
+    tail_space_missing: float = 0.0  # the word should end in a lost-letter space but the gap is single
+    tail_space_seen: float = 1.0  # a lost-letter reading where the garbled text shows the extra space
+    extra_space_unexplained: float = -0.5  # a plain reading where the gap is wider than one space
 
 
 @dataclass
@@ -113,8 +115,8 @@ class Decoder:
     def decode_tokens(self, toks: list[str], gaps: list[int] | None = None) -> list[WordChoice]:
         """Best sequence of words covering a run of garbled Arabic tokens.
 
-        `gaps[i]` is the number of spaces after token i in the garbled text (a lost final letter
-        usually leaves one more); 0 means unknown.
+        `gaps[i]` is the number of spaces after token i in the garbled text: 1 is a plain word gap,
+        2 usually a lost final letter plus the gap; 0 or 3 and more say nothing (run ends, joins).
         """
         n = len(toks)
         if n == 0:
@@ -140,8 +142,11 @@ class Decoder:
                     continue
                 scored = []
                 for text, sc, tail, lpw in opts:
-                    if tail and gaps[j - 1] == 1:
-                        sc += p.tail_space_missing
+                    gap = gaps[j - 1]
+                    if tail:
+                        sc += p.tail_space_missing if gap == 1 else p.tail_space_seen if gap == 2 else 0.0
+                    elif gap == 2:
+                        sc += p.extra_space_unexplained
                     if self.lm is not None and prev and known:
                         sc += p.bigram_weight * self.lm.bigram_bonus(prev, text, lpw)
                     scored.append((text, sc))
@@ -173,9 +178,9 @@ class Decoder:
                     toks, gaps = items[-1][1]  # type: ignore[misc]
                     gaps[-1] = n_spaces
                     toks.append(piece)
-                    gaps.append(2)
+                    gaps.append(0)
                 else:
-                    items.append(("run", ([piece], [2])))
+                    items.append(("run", ([piece], [0])))
             elif piece.isspace():
                 items.append(("space", len(piece)))
             else:

@@ -171,7 +171,7 @@ class LineOrderRepairer:
         for k, seg in enumerate(logical):
             if k:
                 glue = self.affinity(logical[k - 1], seg)[1]
-                out.append("" if glue else " ")
+                out.append("" if glue else "   ")  # a join's width says nothing (3 = unknown)
             out.append(_join(seg))
         text = "".join(out) + "".join(p.text for p in reversed(lead))
         return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
@@ -219,7 +219,7 @@ def _join(seg: list[Piece]) -> str:
     for k, p in enumerate(seg):
         out.append(p.text)
         if k + 1 < len(seg) and p.gap:
-            out.append(" ")
+            out.append(" " * p.gap)  # the decoder reads a lost final letter from a wider gap
     return "".join(out)
 
 

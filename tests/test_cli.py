@@ -1,0 +1,92 @@
+"""The command line as a user meets it: real files, real exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEV, RAW
+
+CLI = [sys.executable, "-m", "egm_text.cli"]
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def test_version_and_help():
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith("egm-text ")
+    r = run_cli("run", "--help")
+    assert r.returncode == 0 and "Example" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "make_input,message",
+    [
+        (lambda d: d / "missing.txt", "no such file"),
+        (lambda d: _write(d / "empty.txt", b""), "empty"),
+        (lambda d: _write(d / "blob.bin", bytes(range(256)) * 40), "binary"),
+        (lambda d: _write(d / "english.txt", b"only English text here\n"), "no Arabic"),
+        (lambda d: d, "folder"),
+    ],
+    ids=["missing", "empty", "binary", "no-arabic", "folder"],
+)
+def test_bad_input_is_one_clear_line(tmp_path, make_input, message):
+    r = run_cli("repair", str(make_input(tmp_path)))
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr
+    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_windows_1256_and_utf16_inputs_are_converted(tmp_path):
+    text = "الجمعية العامة للأمم المتحدة\n"
+    for enc, name in (("cp1256", "a.txt"), ("utf-16", "b.txt")):
+        p = tmp_path / name
+        p.write_bytes(text.encode(enc))
+        r = run_cli("repair", str(p))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == text.strip()
+
+
+def test_repair_writes_line_preserving_output_and_audit(tmp_path):
+    out, audit = tmp_path / "out.txt", tmp_path / "audit.jsonl"
+    r = run_cli("repair", str(RAW), "-o", str(out), "--audit", str(audit), "--quiet")
+    assert r.returncode == 0, r.stderr
+    raw_lines = RAW.read_text(encoding="utf-8").split("\n")
+    out_lines = out.read_text(encoding="utf-8").split("\n")
+    assert len(out_lines) == len(raw_lines)
+    first = json.loads(audit.read_text(encoding="utf-8").splitlines()[0])
+    assert {"line", "raw", "repaired", "confidence", "alternatives"} <= set(first)
+
+
+def test_segment_lines_in_gold_notation():
+    r = run_cli("segment", str(RAW), "--lines")
+    assert r.returncode == 0, r.stderr
+    rows = dict(line.split("\t") for line in r.stdout.strip().splitlines())
+    assert rows["8"] == "para:1" and rows["41"] == "url"
+
+
+def test_evaluate_reports_repair_and_segmentation():
+    r = run_cli("evaluate", "--gold", str(DEV), "--json")
+    assert r.returncode == 0, r.stderr
+    figures = json.loads(r.stdout)
+    assert figures["repair"]["arabic_bag_WER"] < 0.1
+    assert figures["segmentation"]["accuracy"] == 1.0
+
+
+def test_unwritable_output_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = run_cli("run", str(RAW), "--out", str(blocker / "sub"), "--no-analysis", "--quiet")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "cannot" in r.stderr
