@@ -17,6 +17,9 @@ from importlib import resources
 
 from egm_text.arabic import AR_WORD
 
+_PARA_MARK = re.compile(r"^\s*\d{1,3}\s*-\s*")
+_AFTER_STOP = re.compile(r"[.؟!:]\s+\W*([\u0621-\u064A]+)")
+
 
 def words_of(text: str) -> list[str]:
     """Arabic word tokens of a clean text (diacritics and tatweel ignored)."""
@@ -32,16 +35,44 @@ class DomainLM:
         self.mu = mu  # Dirichlet prior strength of the bigram towards the unigram
         self.uni: Counter[str] = Counter()
         self.bi: Counter[tuple[str, str]] = Counter()
+        self.starts: Counter[str] = Counter()  # words that open a sentence or a paragraph
+        self.start_chars: Counter[str] = Counter()
+        self.first_chars: Counter[str] = Counter()
         self.total = 0
 
-    def fit(self, texts: Iterable[str]) -> DomainLM:
+    def fit(self, texts: Iterable[str], *, line_starts_are_sentences: bool = False) -> DomainLM:
+        """Count words, word pairs and sentence openers; a line of a PDF is not a sentence, a
+        corpus segment is (`line_starts_are_sentences`)."""
         for text in texts:
             for line in text.split("\n"):
                 ws = words_of(line)
                 self.uni.update(ws)
                 self.bi.update(zip(ws, ws[1:], strict=False))
+                self.first_chars.update(w[0] for w in ws)
                 self.total += len(ws)
+                opener = _PARA_MARK.match(line)
+                if ws and (line_starts_are_sentences or opener):
+                    self._start(ws[0])
+                for m in _AFTER_STOP.finditer(line):
+                    self._start(m.group(1))
         return self
+
+    def _start(self, word: str) -> None:
+        self.starts[word] += 1
+        self.start_chars[word[0]] += 1
+
+    def start_bonus(self, word: str, word_logp: float) -> float:
+        """log P(word | start of a sentence) - log P(word), backed off through its first letter."""
+        n = sum(self.start_chars.values())
+        if not n or not word:
+            return 0.0
+        n_all = sum(self.first_chars.values())
+        char_ratio = ((self.start_chars.get(word[0], 0) + 1) / (n + 30)) / (
+            (self.first_chars.get(word[0], 0) + 1) / (n_all + 30)
+        )
+        p = math.exp(word_logp)
+        prior = min(1.0, p * char_ratio)
+        return math.log((self.starts.get(word, 0) + self.mu * prior) / (n + self.mu)) - word_logp
 
     def unigram(self, word: str, base_logp: float) -> float:
         """log( (1-mix) P_wordfreq + mix P_domain ) for a word whose wordfreq log-prob is given."""

@@ -26,6 +26,8 @@ _SCRIPT_CUT = re.compile(
 )
 MAX_CUTS = 9  # optional cuts searched exhaustively per line; more are pruned by prior
 FORCED = float("inf")
+_ENDS_SENTENCE = re.compile(r"[.؟!:]$")
+_PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
 
 
 @dataclass
@@ -64,12 +66,16 @@ class LineOrderRepairer:
     """Chooses the cuts of a line whose reversal the decoder scores best."""
 
     def __init__(self, decoder, *, wide_gap_prior: float = -0.5, single_gap_prior: float = -1.0,
-                 rotation_evidence: float = 3.0, glue_prior: float = -1.0) -> None:
+                 rotation_evidence: float = 3.0, glue_prior: float = -1.0, lost_letter_margin: float = 0.0,
+                 opening_weight: float = 2.0, glued_prior: float = -1.5) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
         self.glue_prior = glue_prior
         self.single_gap_prior = single_gap_prior
         self.rotation_evidence = rotation_evidence
+        self.lost_letter_margin = lost_letter_margin
+        self.opening_weight = opening_weight
+        self.glued_prior = glued_prior
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
         self._single: dict[tuple[str, ...], float] = {}
 
@@ -83,8 +89,10 @@ class LineOrderRepairer:
 
     def affinity(self, left: list[Piece], right: list[Piece]) -> tuple[float, bool]:
         """How much better `left` followed by `right` reads than the two apart; and whether to glue."""
-        lt = _edge(left[::-1])[::-1]
         rt = _edge(right)
+        if rt and left and (_ENDS_SENTENCE.search(left[-1].text) or _PARA_MARKER.fullmatch(left[-1].text)):
+            return self._opening(rt), False
+        lt = _edge(left[::-1])[::-1]
         if not lt or not rt:
             return 0.0, False
         key = (lt, rt)
@@ -97,13 +105,44 @@ class LineOrderRepairer:
             self._memo[key] = got
         return got
 
+    def _opening(self, head: tuple[str, ...]) -> float:
+        """How well `head` opens a sentence or a paragraph (its first word's start bonus)."""
+        lm = self.decoder.lm
+        if lm is None:
+            return 0.0
+        words = self.decoder.decode_tokens(list(head[:1]))
+        if not words or not words[0].known:
+            return 0.0
+        w = words[0].text.rstrip("،؛")
+        return self.opening_weight * lm.start_bonus(w, self.decoder.word_logp(w))
+
     # --- search ---------------------------------------------------------------------------------
     def _lost_final_letter(self, piece: Piece) -> bool:
         """Whether the token's best reading ends in a letter the font turned into a space."""
         if piece.kind != "ar" or not piece.core or piece.text[-1:] != piece.core[-1:]:
             return False
         opts = self.decoder._word_options(normalise_key(piece.core))
-        return bool(opts) and opts[0][2]
+        return any(tail and score > opts[0][1] - self.lost_letter_margin for _, score, tail, _ in opts[:4])
+
+    def split_glued(self, pieces: list[Piece]) -> list[Piece]:
+        """Split tokens that are no word but two glued ones (`يكوناالكبير`): runs that touched."""
+        out: list[Piece] = []
+        for p in pieces:
+            core = p.core
+            if p.kind != "ar" or len(core) < 5 or core != p.text or self.decoder._word_options(normalise_key(core)):
+                out.append(p)
+                continue
+            best, best_k = None, 0
+            for k in range(2, len(core) - 1):
+                a = self.decoder._word_options(normalise_key(core[:k]))
+                b = self.decoder._word_options(normalise_key(core[k:]))
+                if a and b and (best is None or a[0][1] + b[0][1] > best):
+                    best, best_k = a[0][1] + b[0][1], k
+            if best is None:
+                out.append(p)
+            else:
+                out += [Piece(core[:best_k], 0), Piece(core[best_k:], p.gap)]
+        return out
 
     def candidate_cuts(self, pieces: list[Piece]) -> list[tuple[int, float]]:
         """(index after which a cut may fall, prior) for script changes and wide gaps."""
@@ -112,6 +151,8 @@ class LineOrderRepairer:
         for i in range(len(pieces) - 1):
             if {kinds[i], kinds[i + 1]} == {"ar", "ltr"}:
                 cuts.append((i, FORCED))  # a change of direction always starts a new run
+            elif pieces[i].gap == 0 and kinds[i] == kinds[i + 1] == "ar":
+                cuts.append((i, self.glued_prior))  # two runs emitted with no space between them
             elif pieces[i].gap >= 2 and not (pieces[i].gap == 2 and self._lost_final_letter(pieces[i])):
                 cuts.append((i, self.wide_gap_prior))
         optional = [c for c in cuts if c[1] != FORCED]
@@ -141,7 +182,7 @@ class LineOrderRepairer:
         `previous` is the preceding line's pieces in logical order, whose end the line's start should
         continue; returns the text and this line's pieces in logical order.
         """
-        pieces = split_pieces(line)
+        pieces = self.split_glued(split_pieces(line))
         lead: list[Piece] = []
         while pieces and pieces[0].kind == "punct" and len(pieces) > 1:
             lead.append(pieces.pop(0))  # neutrals at the visual left end close the RTL line

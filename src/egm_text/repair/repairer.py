@@ -121,7 +121,8 @@ class GlyphRepairer:
         self.lexicon_: Lexicon = load_lexicon(self.profile_, n_words=self.n_words)
         lm = None
         if self.domain_lm:
-            lm = DomainLM().fit([bundled_corpus_text(), *self.training_text_])
+            lm = DomainLM().fit([bundled_corpus_text()], line_starts_are_sentences=True)
+            lm.fit(self.training_text_)
         self.decoder_ = Decoder(self.lexicon_, params=DecoderParams(lm_weight=self.lm_weight), lm=lm)
         self.orderer_ = LineOrderRepairer(self.decoder_)
 
