@@ -131,7 +131,10 @@ class Decoder:
             if best[i] == -math.inf:
                 continue
             prev = prev_word[i]
+            multi = self.lexicon.starts_multiword_key(normalise_key(toks[i]))
             for j in range(i + 1, min(n, i + MAX_SPAN) + 1):
+                if j > i + 1 and not multi:
+                    break
                 key = normalise_key(" ".join(toks[i:j]))
                 opts = self._word_options(key) if key else []
                 known = True
@@ -141,7 +144,7 @@ class Decoder:
                 if not opts:
                     continue
                 scored = []
-                for text, sc, tail, lpw in opts:
+                for text, sc, tail, lpw in opts[:5]:
                     gap = gaps[j - 1]
                     if tail:
                         sc += p.tail_space_missing if gap == 1 else p.tail_space_seen if gap == 2 else 0.0

@@ -22,7 +22,7 @@ from pathlib import Path
 from egm_text.arabic import glyph_units
 from egm_text.repair.profile import FontProfile, next_letter_context
 
-LEXICON_VERSION = 5
+LEXICON_VERSION = 6
 _SPACES = re.compile(r"\s+")
 
 
@@ -62,6 +62,17 @@ class Lexicon:
         self._extra_index: dict[str, list[Candidate]] = defaultdict(list)
         self._cand_memo: dict[str, list[Candidate]] = {}
         self._logp_memo: dict[str, float] = {}
+        self._heads: set[str] | None = None
+
+    def starts_multiword_key(self, token: str) -> bool:
+        """Whether some key spans several garbled tokens starting with this one (else skip look-ups)."""
+        if self._heads is None:
+            heads: set[str] = set()
+            if self._db is not None:
+                heads.update(h for (h,) in self._db.execute("SELECT h FROM heads"))
+            heads.update(k.split(" ", 1)[0] for k in self._extra_index if " " in k)
+            self._heads = heads
+        return token in self._heads
 
     def add_words(self, words: dict[str, float]) -> None:
         """Add vocabulary (word -> natural-log probability); raises known words to at least that."""
@@ -74,6 +85,8 @@ class Lexicon:
         for key, items in build_index(self._profile, new).items():
             self._extra_index[key].extend(items)
             self._cand_memo.pop(key, None)
+            if " " in key and self._heads is not None:
+                self._heads.add(key.split(" ", 1)[0])
 
     def prefetch(self, keys: Iterable[str]) -> None:
         """Look many keys up at once (one query per few hundred keys instead of one per key)."""
@@ -193,6 +206,8 @@ def _write_db(path: Path, logp: dict[str, float], index: dict[str, list[Candidat
     db = sqlite3.connect(tmp)
     db.execute("CREATE TABLE words (w TEXT PRIMARY KEY, lp REAL) WITHOUT ROWID")
     db.execute("CREATE TABLE idx (k TEXT PRIMARY KEY, val TEXT) WITHOUT ROWID")
+    db.execute("CREATE TABLE heads (h TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.executemany("INSERT INTO heads VALUES (?)", ((h,) for h in {k.split(" ", 1)[0] for k in index if " " in k}))
     db.executemany("INSERT INTO words VALUES (?, ?)", logp.items())
     db.executemany(
         "INSERT INTO idx VALUES (?, ?)",

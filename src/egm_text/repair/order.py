@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from egm_text.arabic import KASHIDA_RUN
 from egm_text.repair.lexicon import normalise_key
 
-_AR = "\u0621-\u064A"
+_AR = "\u0621-\u064a"
 _IS_AR = re.compile(rf"[{_AR}]")
 _LTR = re.compile(r"[0-9A-Za-z]")
 _SCRIPT_CUT = re.compile(
@@ -26,6 +26,7 @@ _SCRIPT_CUT = re.compile(
 )
 MAX_CUTS = 9  # optional cuts searched exhaustively per line; more are pruned by prior
 FORCED = float("inf")
+MAX_ARRANGEMENTS = 256  # cut arrangements scored per line, at most
 _ENDS_SENTENCE = re.compile(r"[.؟!:]$")
 _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
 
@@ -65,9 +66,18 @@ def split_pieces(line: str) -> list[Piece]:
 class LineOrderRepairer:
     """Chooses the cuts of a line whose reversal the decoder scores best."""
 
-    def __init__(self, decoder, *, wide_gap_prior: float = -0.5, single_gap_prior: float = -1.0,
-                 rotation_evidence: float = 3.0, glue_prior: float = -1.0, lost_letter_margin: float = 0.0,
-                 opening_weight: float = 2.0, glued_prior: float = -1.5) -> None:
+    def __init__(
+        self,
+        decoder,
+        *,
+        wide_gap_prior: float = -0.5,
+        single_gap_prior: float = -1.0,
+        rotation_evidence: float = 3.0,
+        glue_prior: float = -1.0,
+        lost_letter_margin: float = 0.0,
+        opening_weight: float = 2.0,
+        glued_prior: float = -1.5,
+    ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
         self.glue_prior = glue_prior
@@ -129,7 +139,12 @@ class LineOrderRepairer:
         out: list[Piece] = []
         for p in pieces:
             core = p.core
-            if p.kind != "ar" or len(core) < 5 or core != p.text or self.decoder._word_options(normalise_key(core)):
+            if (
+                p.kind != "ar"
+                or len(core) < 5
+                or core != p.text
+                or self.decoder._word_options(normalise_key(core))
+            ):
                 out.append(p)
                 continue
             best, best_k = None, 0
@@ -193,17 +208,40 @@ class LineOrderRepairer:
         cuts = [(c, prior) for c, prior in cuts if prior != FORCED]
         singles = self.rotation_cuts(pieces, {c for c, _ in cuts} | set(forced))
         prev = previous or []
-        base = {c: self.affinity(pieces[: c + 1], pieces[c + 1 :])[0] for c, _ in cuts + singles}
+        base = {
+            c: self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
+            for c, _ in cuts + singles
+        }
+        while singles and (1 << len(cuts)) * (1 + len(singles)) > MAX_ARRANGEMENTS:
+            singles.remove(max(singles, key=lambda c: base[c[0]]))  # keep the weakest raw joins
+        memo: dict[tuple[int, int, int, int], float] = {}
+
+        def junction(la: int, lb: int, ra: int, rb: int) -> float:
+            key = (max(la, lb - 1), lb, ra, min(rb, ra + 1))
+            got = memo.get(key)
+            if got is None:
+                got = memo[key] = self.affinity(pieces[key[0] : lb + 1], pieces[ra : key[3] + 1])[0]
+            return got
+
+        opening = {
+            a: self.affinity(prev, pieces[a : a + 2])[0]
+            for a in [0, *(c + 1 for c, _ in cuts + singles), *(c + 1 for c in forced)]
+        }
         best_score, best_sets = None, tuple(forced)
         options = [()] + [(c,) for c in singles]
         for r, single in itertools.product(range(0, len(cuts) + 1), options):
             for subset in itertools.combinations(cuts, r):
                 subset = subset + single
                 idx = sorted(forced + [c for c, _ in subset])
-                segs = _segments(pieces, idx)
-                score = sum(prior - base[c] for c, prior in subset) + self.affinity(prev, segs[-1])[0]
-                for k in range(len(segs) - 1, 0, -1):  # logical order: last raw segment first
-                    score += self.affinity(segs[k], segs[k - 1])[0]
+                bounds = [
+                    (a, b - 1)
+                    for a, b in zip(
+                        [0, *(c + 1 for c in idx)], [*(c + 1 for c in idx), len(pieces)], strict=True
+                    )
+                ]
+                score = sum(prior - base[c] for c, prior in subset) + opening[bounds[-1][0]]
+                for k in range(len(bounds) - 1, 0, -1):  # logical order: last raw segment first
+                    score += junction(*bounds[k], *bounds[k - 1])
                 if best_score is None or score > best_score:
                     best_score, best_sets = score, tuple(idx)
         segs = _segments(pieces, list(best_sets))

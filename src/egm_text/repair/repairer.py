@@ -160,6 +160,12 @@ class GlyphRepairer:
                 keys.append(normalise_key(cores[-1] + cores[0]))
         self.lexicon_.prefetch(keys)
         self.lexicon_.prefetch_words(words)
+        splits = []  # the order step splits unknown tokens that are two glued words
+        for w in words:
+            if len(w) >= 5 and not self.lexicon_.candidates(normalise_key(w)):
+                splits += [normalise_key(w[:k]) for k in range(2, len(w) - 1)]
+                splits += [normalise_key(w[k:]) for k in range(2, len(w) - 1)]
+        self.lexicon_.prefetch(splits)
 
     def repair_and_explain(self, lines: Sequence[str], *, start_line: int = 1) -> list[LineRepair]:
         """Repair lines (one output per input line) and explain every step and word choice."""
