@@ -34,6 +34,7 @@ class DomainLM:
         self.mix = mix  # weight of the in-domain unigram against wordfreq
         self.mu = mu  # Dirichlet prior strength of the bigram towards the unigram
         self.uni: Counter[str] = Counter()
+        self.ctx: Counter[str] = Counter()  # how often a word was seen with a successor counted
         self.bi: Counter[tuple[str, str]] = Counter()
         self.starts: Counter[str] = Counter()  # words that open a sentence or a paragraph
         self.start_chars: Counter[str] = Counter()
@@ -47,6 +48,7 @@ class DomainLM:
             for line in text.split("\n"):
                 ws = words_of(line)
                 self.uni.update(ws)
+                self.ctx.update(ws)
                 self.bi.update(zip(ws, ws[1:], strict=False))
                 self.first_chars.update(w[0] for w in ws)
                 self.total += len(ws)
@@ -56,6 +58,18 @@ class DomainLM:
                 for m in _AFTER_STOP.finditer(line):
                     self._start(m.group(1))
         return self
+
+    def with_pairs(self, pairs: Counter[tuple[str, str]], *, weight: float = 1.0) -> DomainLM:
+        """A copy that also knows these word pairs (e.g. read from the document being repaired)."""
+        new = DomainLM(mix=self.mix, mu=self.mu)
+        new.uni, new.total = self.uni, self.total
+        new.starts, new.start_chars, new.first_chars = self.starts, self.start_chars, self.first_chars
+        new.bi = Counter(self.bi)
+        new.ctx = Counter(self.ctx)
+        for (a, b), c in pairs.items():
+            new.bi[(a, b)] += c * weight
+            new.ctx[a] += c * weight
+        return new
 
     def _start(self, word: str) -> None:
         self.starts[word] += 1
@@ -81,7 +95,7 @@ class DomainLM:
 
     def bigram_bonus(self, prev: str, word: str, word_logp: float) -> float:
         """log P(word | prev) - log P(word), smoothed; 0 when prev was never seen."""
-        c_prev = self.uni.get(prev.rstrip("،؛"), 0)
+        c_prev = self.ctx.get(prev.rstrip("،؛"), 0)
         if not c_prev:
             return 0.0
         prev = prev.rstrip("،؛")

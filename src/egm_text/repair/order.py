@@ -159,7 +159,7 @@ class LineOrderRepairer:
                 out += [Piece(core[:best_k], 0), Piece(core[best_k:], p.gap)]
         return out
 
-    def candidate_cuts(self, pieces: list[Piece]) -> list[tuple[int, float]]:
+    def candidate_cuts(self, pieces: list[Piece], *, limit: bool = True) -> list[tuple[int, float]]:
         """(index after which a cut may fall, prior) for script changes and wide gaps."""
         cuts = []
         kinds = _effective_kinds(pieces)
@@ -171,10 +171,24 @@ class LineOrderRepairer:
             elif pieces[i].gap >= 2 and not (pieces[i].gap == 2 and self._lost_final_letter(pieces[i])):
                 cuts.append((i, self.wide_gap_prior))
         optional = [c for c in cuts if c[1] != FORCED]
-        if len(optional) > MAX_CUTS:
+        if limit and len(optional) > MAX_CUTS:
             keep = set(sorted(optional, key=lambda c: -pieces[c[0]].gap)[:MAX_CUTS])
             cuts = [c for c in cuts if c[1] == FORCED or c in keep]
         return cuts
+
+    def runs(self, line: str) -> list[list[str]]:
+        """Arabic token runs of a raw line that no candidate cut splits: their order is logical."""
+        pieces = self.split_glued(split_pieces(line))
+        cut_after = {c for c, _ in self.candidate_cuts(pieces, limit=False)}
+        runs: list[list[str]] = [[]]
+        for i, p in enumerate(pieces):
+            if p.kind == "ar" and p.core:
+                runs[-1].append(p.core)
+            elif runs[-1]:
+                runs.append([])
+            if i in cut_after and runs[-1]:
+                runs.append([])
+        return [r for r in runs if r]
 
     def rotation_cuts(self, pieces: list[Piece], taken: set[int]) -> list[tuple[int, float]]:
         """Single-space cuts, offered only when the line's two ends join into good text.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -82,6 +83,9 @@ class GlyphRepairer:
         domain_lm: bool = True,
         order_lines: bool = True,
         passthrough_clean: bool = True,
+        learn_document: bool = True,
+        document_pair_weight: float = 1.0,
+        document_pair_confidence: float = 0.6,
         n_words: int = 1_000_000,
     ) -> None:
         self.profile = profile
@@ -89,6 +93,9 @@ class GlyphRepairer:
         self.domain_lm = domain_lm
         self.order_lines = order_lines
         self.passthrough_clean = passthrough_clean
+        self.learn_document = learn_document
+        self.document_pair_weight = document_pair_weight
+        self.document_pair_confidence = document_pair_confidence
         self.n_words = n_words
 
     # --- learning -------------------------------------------------------------------------------
@@ -123,7 +130,30 @@ class GlyphRepairer:
         if self.domain_lm:
             lm = DomainLM().fit([bundled_corpus_text()], line_starts_are_sentences=True)
             lm.fit(self.training_text_)
+        self.lm_ = lm
         self.decoder_ = Decoder(self.lexicon_, params=DecoderParams(lm_weight=self.lm_weight), lm=lm)
+        self.orderer_ = LineOrderRepairer(self.decoder_)
+
+    def _read_document(self, lines: Sequence[str]) -> None:
+        """Learn the document's own word pairs from runs whose order is certain, before repairing.
+
+        UN reports repeat their phrases; pairs decoded with confidence inside one run of a line are
+        good evidence of the document's language, and they help to order its scrambled lines.
+        """
+        if self.lm_ is None:
+            return
+        self.decoder_.lm = self.lm_
+        orderer = LineOrderRepairer(self.decoder_)
+        pairs: Counter[tuple[str, str]] = Counter()
+        for raw in lines:
+            if not has_arabic(raw):
+                continue
+            for run in orderer.runs(raw):
+                words = self.decoder_.decode_tokens(run)
+                for a, b in zip(words, words[1:], strict=False):
+                    if a.known and b.known and min(a.confidence, b.confidence) >= self.document_pair_confidence:
+                        pairs[(a.text.rstrip("،؛"), b.text.rstrip("،؛"))] += 1
+        self.decoder_.lm = self.lm_.with_pairs(pairs, weight=self.document_pair_weight)
         self.orderer_ = LineOrderRepairer(self.decoder_)
 
     def save(self, path: str | Path) -> None:
@@ -173,6 +203,8 @@ class GlyphRepairer:
         lines = list(lines)
         self._prefetch(lines)
         doc_garbled = not self.passthrough_clean or self.is_garbled(lines)
+        if doc_garbled and self.learn_document:
+            self._read_document(lines)
         out: list[LineRepair] = []
         previous = None
         for k, raw in enumerate(lines):
