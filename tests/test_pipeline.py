@@ -14,7 +14,7 @@ from tests.conftest import RAW
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     out = tmp_path_factory.mktemp("processed")
-    return run(RAW, out, report=False, analyze=False), out
+    return run(RAW, out, report=False), out
 
 
 def test_dataset_tables_in_three_formats(result):
@@ -55,3 +55,13 @@ def test_audit_and_summary(result):
     res, out = result
     assert res.summary["paragraphs"] == 73 and res.summary["words_changed"] > 1000
     assert (out / "repair_audit.jsonl").stat().st_size > 0
+
+
+def test_analysis_columns_and_tables(result):
+    res, out = result
+    recs = pd.read_parquet(out / "recommendations.parquet")
+    assert {"themes", "theme_scores", "cluster", "neighbours"} <= set(recs.columns)
+    themes = recs["themes"].map(json.loads)
+    assert themes.map(len).gt(0).mean() > 0.8  # nearly every recommendation gets a theme
+    assert (out / "topics.parquet").exists() and (out / "similar_pairs.csv").exists()
+    assert any((out / "figures").glob("*.png")) and any((out / "figures").glob("*.svg"))

@@ -132,9 +132,18 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
     """Lists and dicts as JSON strings, for CSV and JSONL alike."""
     df = df.copy()
     for col in df.columns:
-        if df[col].dtype == object and any(isinstance(v, list | dict | tuple) for v in df[col].dropna()):
-            df[col] = df[col].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict | tuple) else v)
+        values = [v for v in df[col].tolist() if v is not None and not (isinstance(v, float) and v != v)]
+        if values and any(isinstance(v, list | dict | tuple) or hasattr(v, "tolist") for v in values[:50]):
+            df[col] = pd.Series([_json_cell(v) for v in df[col].tolist()], index=df.index, dtype="string")
     return df
+
+
+def _json_cell(v) -> str | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if hasattr(v, "tolist"):
+        v = v.tolist()
+    return json.dumps(v, ensure_ascii=False, default=str)
 
 
 def _to_parquet(df: pd.DataFrame) -> pd.DataFrame:

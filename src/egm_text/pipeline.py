@@ -228,7 +228,8 @@ def add_analysis(doc: Document, frames: dict, out_dir: Path, *, taxonomy: str | 
             continue
         for col in ANALYSIS_COLUMNS:
             if col in per_unit.columns:
-                df[col] = df["id"].map(per_unit[col])
+                values = dict(zip(per_unit.index, per_unit[col].tolist(), strict=True))
+                df[col] = [values.get(i) for i in df["id"]]
     frames["topics"] = result.topics
     frames["similar_pairs"] = result.similar_pairs
     doc.analysis = result  # type: ignore[attr-defined]
