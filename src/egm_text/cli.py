@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,7 @@ app = typer.Typer(
     "Example: egm-text run  (the bundled UN report -> data/processed/)",
 )
 err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+console = Console(soft_wrap=True)
 
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary for scripts.")]
@@ -67,7 +68,7 @@ def run(
         print(json.dumps(result.summary, ensure_ascii=False))
     elif not quiet:
         s = result.summary
-        out.print(
+        console.print(
             f"[bold]{s['symbol']}[/bold]: {s['paragraphs']} paragraphs, {s['recommendations']} recommendations, "
             f"{s['footnotes']} footnotes, {s['headings']} headings; {s['words_changed']} words repaired "
             f"({s['low_confidence_words']} low-confidence) in {s['seconds']} s -> {s['out_dir']}"
@@ -124,7 +125,7 @@ def learn(
         raise InputError("no gold line numbers fall inside the raw file", path=str(gold))
     rep = GlyphRepairer(profile=None).fit([p[0] for p in pairs], [p[1] for p in pairs])
     rep.save(output)
-    out.print(f"profile fitted on {len(pairs)} lines -> {output}")
+    console.print(f"profile fitted on {len(pairs)} lines -> {output}")
 
 
 @app.command()
@@ -278,9 +279,13 @@ def main() -> None:
         if isinstance(exc, click.exceptions.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, KeyboardInterrupt):
-            sys.exit(130)
-        raise
+        if os.environ.get("EGM_TEXT_DEBUG"):
+            raise
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (set EGM_TEXT_DEBUG=1 for details)",
+                  highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 if __name__ == "__main__":
