@@ -30,9 +30,8 @@ GOLD = ROOT / "tests" / "data" / "dev.tsv"
 def cross_validate(folds: int) -> dict:
     from egm_text.document import Document
     from egm_text.evaluate import load_gold, score_repair
-    from egm_text.pipeline import apply_structure
+    from egm_text.pipeline import process
     from egm_text.repair import GlyphRepairer
-    from egm_text.segment import segment
 
     gold = load_gold(GOLD)
     raw = RAW.read_text(encoding="utf-8").split("\n")
@@ -42,12 +41,8 @@ def cross_validate(folds: int) -> dict:
     for f in range(folds):
         train = [(raw[n - 1], r.clean) for n, r in gold.items() if r.unit != "url" and fold_of[r.unit] != f]
         rep = GlyphRepairer(profile=None).fit([a for a, _ in train], [b for _, b in train])
-        repairs = rep.repair_and_explain(raw)
         doc = Document.from_text("\n".join(raw))
-        for r in repairs:
-            doc.repaired[r.line] = r.text
-        segment(doc)
-        apply_structure(doc)
+        process(doc, rep)
         for n, r in gold.items():
             if r.unit != "url" and fold_of[r.unit] == f:
                 system[n] = doc.repaired[n]

@@ -34,3 +34,14 @@ def repairer():
 @pytest.fixture(scope="session")
 def repaired_document(repairer, raw_lines):
     return repairer.repair_and_explain(raw_lines)
+
+
+@pytest.fixture(scope="session")
+def processed_document(repairer, raw_lines):
+    """The bundled document segmented, repaired and structured, as the pipeline does it."""
+    from egm_text.document import Document
+    from egm_text.pipeline import process
+
+    doc = Document.from_text("\n".join(raw_lines))
+    process(doc, repairer)
+    return doc

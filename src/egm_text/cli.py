@@ -138,20 +138,19 @@ def segment(
 
     Example: egm-text segment data/raw/un_egm_cybercrime_2020_ar.garbled.txt --lines
     """
-    from egm_text.pipeline import apply_structure, load_document, repair_document
+    from egm_text.pipeline import load_document, process
     from egm_text.segment import labels_in_gold_notation
     from egm_text.segment import segment as do_segment
 
     doc = load_document(input)
     if repaired:
-        repair_document(doc)
-    do_segment(doc)
+        process(doc)
+    else:
+        do_segment(doc)
     if lines:
         for n, unit in sorted(labels_in_gold_notation(doc).items()):
             print(f"{n}\t{unit}")
         return
-    if repaired:
-        apply_structure(doc)
     for u in doc.units:
         text = (u.text or u.raw_text).replace("\n", " ")
         print(f"{u.uid}\t{u.kind}\t{u.line_range[0]}-{u.line_range[1]}\t{text[:80]}")
@@ -169,9 +168,8 @@ def evaluate(
     Example: egm-text evaluate --gold tests/data/dev.tsv
     """
     from egm_text.evaluate import load_gold, score_repair
-    from egm_text.pipeline import apply_structure, bundled_document, load_document, repair_document
+    from egm_text.pipeline import bundled_document, load_document, process
     from egm_text.segment import labels_in_gold_notation, unit_accuracy
-    from egm_text.segment import segment as do_segment
     from egm_text.textio import read_text
 
     rows = load_gold(gold)
@@ -180,9 +178,7 @@ def evaluate(
         sys_lines = read_text(system, require_arabic=False).split("\n")
         sysout = {i + 1: s for i, s in enumerate(sys_lines)}
     else:
-        repair_document(doc)
-        do_segment(doc)
-        apply_structure(doc)
+        process(doc)
         sysout = dict(doc.repaired)
     figures = {"repair": score_repair(rows, sysout)}
     if not system:

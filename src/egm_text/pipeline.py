@@ -15,7 +15,8 @@ from pathlib import Path
 from egm_text.document import Document, Unit
 from egm_text.errors import InputError
 from egm_text.repair import GlyphRepairer, LineRepair, default_repairer, write_audit
-from egm_text.segment.markers import SECTION_WORDS, SUBSECTION_WORDS
+from egm_text.segment import segment
+from egm_text.segment.markers import SECTION_WORDS, SUBSECTION_WORDS, strip_marker
 from egm_text.textio import read_text
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "raw" / "un_egm_cybercrime_2020_ar.garbled.txt"
@@ -71,9 +72,23 @@ def _pdf_symbol(extracted) -> str | None:
 
 
 def repair_document(doc: Document, repairer: GlyphRepairer | None = None) -> list[LineRepair]:
-    """Repair every line; fills doc.repaired and doc.line_verdicts."""
+    """Repair every line; fills doc.repaired and doc.line_verdicts.
+
+    When the document is segmented, the structural marker of each unit's first line (paragraph
+    number, list label, footnote number, heading numeral) is taken off before repair, so line-order
+    repair only moves text; `apply_structure` writes the markers back as the UN prints them.
+    """
     rep = repairer or default_repairer()
-    repairs = rep.repair_and_explain([line.raw for line in doc.lines], start_line=1)
+    texts = [line.raw for line in doc.lines]
+    openers = set()
+    for unit in doc.units:
+        if unit.lines and unit.kind in ("paragraph", "recommendation", "footnote", "heading"):
+            first = unit.lines[0]
+            texts[first - 1] = strip_marker(texts[first - 1], unit.kind)
+            openers.add(first)
+    repairs = rep.repair_and_explain(texts, start_line=1, openers=openers)
+    for r, line in zip(repairs, doc.lines, strict=True):
+        r.raw = line.raw
     for r in repairs:
         doc.repaired[r.line] = r.text
         doc.line_verdicts[r.line] = r.verdict
@@ -127,6 +142,14 @@ def _unit_body(unit: Unit, text: str) -> str:
     return text
 
 
+def process(doc: Document, repairer: GlyphRepairer | None = None) -> list[LineRepair]:
+    """Segment (on the raw text), repair without markers, and write the structure into the text."""
+    segment(doc)
+    repairs = repair_document(doc, repairer)
+    apply_structure(doc)
+    return repairs
+
+
 def line_stats(repairs: list[LineRepair]) -> dict[int, tuple[str, float, int]]:
     """Per line: verdict, mean word confidence, number of low-confidence words."""
     out = {}
@@ -149,18 +172,14 @@ def run(
 ) -> RunResult:
     """The whole pipeline on one document; writes the dataset to `out_dir`."""
     from egm_text.export import tables, write_tables
-    from egm_text.segment import segment
 
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
     path = Path(input_path) if input_path else bundled_document()
     say("reading")
     doc = load_document(path, symbol=symbol)
-    say("repairing")
-    repairs = repair_document(doc, repairer)
-    say("segmenting")
-    segment(doc)
-    apply_structure(doc)
+    say("segmenting, repairing")
+    repairs = process(doc, repairer)
     stats = line_stats(repairs)
     frames = tables(doc, stats)
     result = RunResult(doc, repairs)

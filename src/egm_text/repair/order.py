@@ -205,11 +205,14 @@ class LineOrderRepairer:
             if i not in taken and pieces[i].gap == 1 and pieces[i].kind == "ar" and pieces[i + 1].kind == "ar"
         ]
 
-    def order(self, line: str, previous: list[Piece] | None = None) -> tuple[str, list[Piece]]:
+    def order(
+        self, line: str, previous: list[Piece] | None = None, *, opens: bool = False
+    ) -> tuple[str, list[Piece]]:
         """The line in logical order (kashida runs removed, numbers and parentheses fixed).
 
         `previous` is the preceding line's pieces in logical order, whose end the line's start should
-        continue; returns the text and this line's pieces in logical order.
+        continue; `opens` says the line starts a paragraph or list item (its marker taken off), so its
+        start should read as an opening. Returns the text and this line's pieces in logical order.
         """
         pieces = self.split_glued(split_pieces(line))
         lead: list[Piece] = []
@@ -237,10 +240,14 @@ class LineOrderRepairer:
                 got = memo[key] = self.affinity(pieces[key[0] : lb + 1], pieces[ra : key[3] + 1])[0]
             return got
 
-        opening = {
-            a: self.affinity(prev, pieces[a : a + 2])[0]
-            for a in [0, *(c + 1 for c, _ in cuts + singles), *(c + 1 for c in forced)]
-        }
+        def start_score(a: int) -> float:
+            if opens:
+                head = _edge(pieces[a : a + 2])
+                return self._opening(head) if head else 0.0
+            return self.affinity(prev, pieces[a : a + 2])[0]
+
+        starts = [0, *(c + 1 for c, _ in cuts + singles), *(c + 1 for c in forced)]
+        opening = {a: start_score(a) for a in starts}
         best_score, best_sets = None, tuple(forced)
         options = [()] + [(c,) for c in singles]
         for r, single in itertools.product(range(0, len(cuts) + 1), options):

@@ -197,8 +197,14 @@ class GlyphRepairer:
                 splits += [normalise_key(w[k:]) for k in range(2, len(w) - 1)]
         self.lexicon_.prefetch(splits)
 
-    def repair_and_explain(self, lines: Sequence[str], *, start_line: int = 1) -> list[LineRepair]:
-        """Repair lines (one output per input line) and explain every step and word choice."""
+    def repair_and_explain(
+        self, lines: Sequence[str], *, start_line: int = 1, openers: Iterable[int] = ()
+    ) -> list[LineRepair]:
+        """Repair lines (one output per input line) and explain every step and word choice.
+
+        `openers` are line numbers that start a paragraph, list item or footnote (markers removed).
+        """
+        opener_lines = set(openers)
         self._load_profile()
         lines = list(lines)
         self._prefetch(lines)
@@ -219,7 +225,7 @@ class GlyphRepairer:
             steps = []
             text = raw
             if self.order_lines:
-                text, previous = self.orderer_.order(raw, previous)
+                text, previous = self.orderer_.order(raw, previous, opens=n in opener_lines)
                 steps.append("order")
             repaired, words = self.decoder_.decode_line(text)
             steps.append("decode")

@@ -165,3 +165,31 @@ def introduces_list(line: str) -> bool:
 def kashida_runs(line: str) -> int:
     """Number of `ئئ...` stretch runs (justified body text has them; footnote text rarely does)."""
     return len(re.findall("ئئ+", line))
+
+
+_MARKER_PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "paragraph": (_PARA_END, _PARA_START),
+    "recommendation": (_LIST_END, _LIST_START),
+    "footnote": (_NOTE_END, _NOTE_START),
+    "heading": (_HEAD_END, _HEAD_START),
+}
+
+
+def strip_marker(line: str, kind: str) -> str:
+    """The line without the structural marker of its unit kind, at whichever raw end it sits.
+
+    The repairer then orders and decodes only text; the marker is written back canonically.
+
+    >>> strip_marker("نص الفقرة   - 13", "paragraph")
+    'نص الفقرة'
+    >>> strip_marker("فيما قتعلق بآليات  )ب(  ", "recommendation")
+    'فيما قتعلق بآليات'
+    """
+    patterns = _MARKER_PATTERNS.get(kind)
+    if not patterns:
+        return line
+    for rx in patterns:
+        m = rx.search(line)
+        if m:
+            return (line[: m.start()] + line[m.end() :]).strip()
+    return line
