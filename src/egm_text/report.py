@@ -38,7 +38,7 @@ KIND_NAMES = {
     "other": "أخرى · other",
 }
 VERDICT_NAMES = {"clean": "سليم · clean", "repaired": "مصلح · repaired", "uncertain": "غير مؤكد · uncertain"}
-FIGURE_SUFFIXES = (".svg", ".png")
+FIGURE_SUFFIXES = (".png", ".svg")
 
 
 def write_report(result: Any, frames: dict[str, pd.DataFrame] | None, path: str | Path, *,
@@ -63,15 +63,17 @@ def build_report(result: Any, frames: dict[str, pd.DataFrame], *, figures_dir: P
     summary = dict(getattr(result, "summary", {}) or {})
     repairs = {r.line: r for r in getattr(result, "repairs", []) or []}
     analysis = _analysis_by_unit(frames)
-    figures = list(_figures(figures_dir)) if figures_dir is not None else []
+    names = theme_names(doc)
+    ran = _analysis_ran(doc, frames)
+    figures = list(_figures(figures_dir)) if figures_dir is not None and ran else []
     body = "\n".join(
         [
             _header(doc, summary),
             _nav(frames, figures),
             _overview(doc, summary, repairs),
-            _recommendations(frames, analysis),
+            _recommendations(frames, names),
             _analysis_section(frames, figures, doc),
-            _units(doc, repairs, analysis),
+            _units(doc, repairs, analysis, names),
         ]
     )
     css = _CSS
@@ -136,7 +138,7 @@ def _overview(doc, summary: dict, repairs: dict) -> str:
     legend = "".join(f'<li><span class="sw v-{k}"></span>{_e(VERDICT_NAMES[k])}: <b>{_num(v)}</b></li>'
                      for k, v in verdicts.items())
     seconds = summary.get("seconds")
-    timing = f'<p class="meta">{_num(seconds)} s</p>' if seconds is not None else ""
+    timing = f'<p class="meta"><bdi dir="ltr">{_num(seconds)} s</bdi></p>' if seconds is not None else ""
     return (
         '<section id="overview"><h2>نظرة عامة · Overview</h2>'
         f'<div class="cards">{card_html}</div>'
@@ -149,7 +151,7 @@ def _overview(doc, summary: dict, repairs: dict) -> str:
     )
 
 
-def _recommendations(frames: dict, analysis: dict) -> str:
+def _recommendations(frames: dict, names: dict[str, tuple[str, str]]) -> str:
     df = frames.get("recommendations")
     head = '<section id="recommendations"><h2>التوصيات · Recommendations</h2>'
     if df is None or df.empty:
@@ -164,9 +166,7 @@ def _recommendations(frames: dict, analysis: dict) -> str:
         themes = [str(t) for t in themes]
         themes_all.update(themes)
         scores = _json_obj(rec.get("theme_scores")) if has_themes else {}
-        badges = "".join(
-            f'<span class="theme" title="{_e(_fmt_score(scores.get(t)))}">{_e(t)}</span>' for t in themes
-        ) or '<span class="none">—</span>'
+        badges = "".join(_theme_badge(t, names, scores.get(t)) for t in themes) or '<span class="none">—</span>'
         cluster = _str(rec.get("cluster")) if has_cluster else ""
         parent = _str(rec.get("parent"))
         rows.append(
@@ -179,7 +179,8 @@ def _recommendations(frames: dict, analysis: dict) -> str:
             + f'<td class="num">{_conf(rec.get("confidence"))}</td>'
             f'<td class="lines">{_line_links(_str(rec.get("lines")))}</td></tr>'
         )
-    options = "".join(f'<option value="{_e(t)}">{_e(t)}</option>' for t in sorted(themes_all))
+    options = "".join(f'<option value="{_e(t)}">{_e(names.get(t, (t, t))[0])}</option>'
+                      for t in sorted(themes_all, key=lambda t: names.get(t, (t, t))[0]))
     controls = (
         '<div class="controls">'
         '<label>الموضوع · Theme <select id="theme-filter"><option value="">الكل · all</option>'
@@ -242,7 +243,7 @@ def _similar_pairs(df: pd.DataFrame, doc) -> str:
             f"<tbody>{''.join(out)}</tbody></table>")
 
 
-def _units(doc, repairs: dict, analysis: dict) -> str:
+def _units(doc, repairs: dict, analysis: dict, names: dict[str, tuple[str, str]]) -> str:
     out = ['<section id="text"><h2>النص · Text (raw and repaired, unit by unit)</h2>']
     owner = doc.unit_of_line()
     seen: set[int] = set()
@@ -253,7 +254,7 @@ def _units(doc, repairs: dict, analysis: dict) -> str:
                 continue
             seen.add(n)
             rows.append(_line_row(doc, n, repairs.get(n)))
-        extra = _unit_extra(analysis.get(unit.uid, {}))
+        extra = _unit_extra(analysis.get(unit.uid, {}), names)
         label = KIND_NAMES.get(unit.kind, unit.kind)
         tag = unit.label if unit.kind == "recommendation" else unit.number
         tag_html = f' <span class="tag">{_e(tag)}</span>' if tag not in (None, "") else ""
@@ -288,11 +289,12 @@ def _line_row(doc, n: int, repair) -> str:
     )
 
 
-def _unit_extra(info: dict) -> str:
+def _unit_extra(info: dict, names: dict[str, tuple[str, str]]) -> str:
     bits = []
     themes = [str(t) for t in _json_list(info.get("themes"))]
+    scores = _json_obj(info.get("theme_scores"))
     if themes:
-        bits.append("المواضيع · themes: " + "".join(f'<span class="theme">{_e(t)}</span>' for t in themes))
+        bits.append("المواضيع · themes: " + "".join(_theme_badge(t, names, scores.get(t)) for t in themes))
     cluster = _str(info.get("cluster"))
     if cluster:
         bits.append(f"المجموعة · cluster: <b>{_e(cluster)}</b>")
@@ -346,14 +348,17 @@ def highlight(text: str, words: Sequence[Any]) -> str:
 
 
 def _figures(folder: Path) -> Iterable[tuple[str, str]]:
-    """(caption, data URI) for each figure in `folder`, SVG preferred over a PNG of the same name."""
+    """(caption, data URI) for each figure in `folder`, a PNG preferred over an SVG of the same name.
+
+    PNG first: matplotlib's SVGs of pre-shaped Arabic labels come out reversed and unjoined in browsers.
+    """
     if not folder.is_dir():
         return
     by_stem: dict[str, Path] = {}
     for p in sorted(folder.iterdir()):
         if p.suffix.lower() in FIGURE_SUFFIXES and p.is_file():
             best = by_stem.get(p.stem)
-            if best is None or p.suffix.lower() == ".svg":
+            if best is None or p.suffix.lower() == ".png":
                 by_stem[p.stem] = p
     for stem, p in sorted(by_stem.items()):
         try:
@@ -446,6 +451,32 @@ def _doc_title(doc) -> str:
             if u.kind == kind and (u.text or u.raw_text).strip():
                 return (u.text or u.raw_text).strip()
     return doc.symbol or "egm-text"
+
+
+def theme_names(doc) -> dict[str, tuple[str, str]]:
+    """Theme id -> (Arabic name, English name) from the taxonomy the analysis used; {} without it."""
+    analysis = getattr(doc, "analysis", None)
+    try:
+        from egm_text.analyze import load_taxonomy
+
+        source = (getattr(analysis, "metrics", None) or {}).get("taxonomy_source")
+        tax = load_taxonomy(source if source and Path(source).is_file() else None)
+        return {t.id: (t.name_ar, t.name_en) for t in tax.themes}
+    except Exception:  # no analysis module, or a taxonomy that no longer loads: show the ids
+        return {}
+
+
+def _theme_badge(theme: str, names: dict[str, tuple[str, str]], score: Any = None) -> str:
+    ar, en = names.get(theme, (theme, theme))
+    tip = f"{en} ({theme})" + (f" · score {_fmt_score(score)}" if score is not None else "")
+    return f'<span class="theme" title="{_e(tip)}">{_e(ar)}</span>'
+
+
+def _analysis_ran(doc, frames: dict) -> bool:
+    """Whether this run's analysis stage ran (else a figures/ folder would be left over from another run)."""
+    if getattr(doc, "analysis", None) is not None or "topics" in frames or "similar_pairs" in frames:
+        return True
+    return any(isinstance(df, pd.DataFrame) and "themes" in df.columns for df in frames.values())
 
 
 def _analysis_by_unit(frames: dict) -> dict[str, dict]:
@@ -583,7 +614,7 @@ _PAGE = """<!DOCTYPE html>
 """
 
 _CSS = """
-:root{--ink:#1d2430;--muted:#5b6575;--line:#d9dee7;--bg:#fbfaf7;--chg:#fff2a8;--low:#ffc9c2;--unk:#e7d4ff;
+:root{--ink:#1d2430;--muted:#5b6575;--line:#d9dee7;--bg:#fbfaf7;--chg:#fff4c2;--low:#ffc9c2;--unk:#e7d4ff;
 --clean:#9bd3a8;--repaired:#8ab6e8;--uncertain:#f2b35e;--accent:#0b5cad}
 *{box-sizing:border-box}
 html{font-family:""" + FONT_STACK + """;font-size:17px;line-height:1.7;color:var(--ink);background:var(--bg)}
@@ -636,6 +667,7 @@ table.lines tr.v-repaired td.ln{border-inline-start:4px solid var(--repaired)}
 table.lines tr.v-clean td.ln{border-inline-start:4px solid var(--clean)}
 tr:target td{background:#fff7d6}article:target{outline:3px solid var(--accent)}
 .empty{color:var(--muted)}
+section[id],article.unit,details.unit{scroll-margin-top:3.2rem}tr[id]{scroll-margin-top:5.6rem}
 @media (max-width:800px){table.lines td.raw{display:none}}
 @media print{nav.toc{display:none}table.data th,table.lines th{position:static}}
 """
