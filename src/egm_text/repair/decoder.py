@@ -32,8 +32,9 @@ class DecoderParams:
     oov_logp: float = -24.0
     oov_char_logp: float = -0.7
     tail_space_missing: float = 0.0  # the word should end in a lost-letter space but the gap is single
-    tail_space_seen: float = 1.0  # a lost-letter reading where the garbled text shows the extra space
-    extra_space_unexplained: float = -0.5  # a plain reading where the gap is wider than one space
+    tail_space_seen: float = 5.0  # a lost-letter reading where the garbled text shows the extra space
+    extra_space_unexplained: float = -2.0  # a plain reading where the gap is wider than one space
+    semicolon_misplaced: float = -6.0  # a semicolon reading in the middle of a clause
 
 
 @dataclass
@@ -144,7 +145,11 @@ class Decoder:
                 if not opts:
                     continue
                 scored = []
+                # a semicolon closes a clause: at the end of the run or before a conjunction
+                semicolon_ok = j == n or toks[j].startswith("و")
                 for text, sc, tail, lpw in opts[:5]:
+                    if text.endswith("؛") and not semicolon_ok:
+                        sc += p.semicolon_misplaced
                     gap = gaps[j - 1]
                     if tail:
                         sc += p.tail_space_missing if gap == 1 else p.tail_space_seen if gap == 2 else 0.0
