@@ -27,6 +27,7 @@ _SCRIPT_CUT = re.compile(
 MAX_CUTS = 9  # optional cuts searched exhaustively per line; more are pruned by prior
 FORCED = float("inf")
 MAX_ARRANGEMENTS = 256  # cut arrangements scored per line, at most
+EDGE_TOKENS = 2  # garbled tokens on each side of a join that the decoder reads to score it
 _ENDS_SENTENCE = re.compile(r"[.؟!:]$")
 _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
 
@@ -295,7 +296,7 @@ def _effective_kinds(pieces: list[Piece]) -> list[str]:
     return kinds
 
 
-def _edge(pieces: list[Piece], n: int = 2) -> tuple[str, ...]:
+def _edge(pieces: list[Piece], n: int = EDGE_TOKENS) -> tuple[str, ...]:
     """Up to n Arabic cores from the start of `pieces` (stopping at the first non-Arabic piece)."""
     out: list[str] = []
     for p in pieces[:n]:
