@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +49,7 @@ def cross_validate(folds: int) -> dict:
 
 
 def clean_passthrough() -> dict:
-    from egm_text.evaluate import tokens
+    from egm_text.evaluate import arabic_words_changed
     from egm_text.repair import GlyphRepairer
 
     rep = GlyphRepairer(profile="un")
@@ -58,10 +57,8 @@ def clean_passthrough() -> dict:
     changed = total = 0
     for f in sorted(corpus.glob("*.txt")):
         lines = f.read_text(encoding="utf-8").split("\n")
-        for a, b in zip(lines, rep.transform(lines), strict=True):
-            ta, tb = tokens(a, True), tokens(b, True)
-            total += len(ta)
-            changed += sum((Counter(ta) - Counter(tb)).values())
+        c, t = arabic_words_changed(lines, rep.transform(lines))
+        changed, total = changed + c, total + t
     return {"arabic_words": total, "changed": changed, "changed_share": changed / max(1, total)}
 
 

@@ -102,3 +102,13 @@ def worst_lines(gold: dict[int, GoldRow], system: dict[int, str], n: int = 10) -
         s = system.get(ln, "")
         per.append((Levenshtein.distance(tokens(row.clean, True), tokens(s, True)), ln, row.clean, s))
     return sorted(per, reverse=True)[:n]
+
+
+def arabic_words_changed(before: list[str], after: list[str]) -> tuple[int, int]:
+    """(Arabic words of `before` missing from the same line of `after`, Arabic words of `before`)."""
+    changed = total = 0
+    for a, b in zip(before, after, strict=True):
+        ta, tb = tokens(a, True), tokens(b, True)
+        total += len(ta)
+        changed += sum((Counter(ta) - Counter(tb)).values())
+    return changed, total
