@@ -23,7 +23,7 @@ from egm_text.segment import (
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw" / "un_egm_cybercrime_2020_ar.garbled.txt"
-CLEAN = ROOT / "tests" / "data" / "clean" / "un_ga_reports_2015.txt"
+CLEAN = ROOT / "src" / "egm_text" / "resources" / "corpus" / "un_ga_reports_2015.txt"
 SYMBOL = "UNODC/CCPCJ/EG.4/2020/2"
 
 
