@@ -115,10 +115,12 @@ def clean_chars(chars: list[dict]) -> tuple[list[dict], int, int]:
         t = c.get("text", "")
         if _CID.match(t):
             unmapped += 1
-            continue
+            t = ""
         t = "".join(ch for ch in t if ch not in _BIDI_CONTROLS)
-        if not t:
+        if not t and c.get("x1", 0) - c.get("x0", 0) <= 0:
             continue
+        # a glyph with no text (unmapped, or mapped to nothing) still covers its place on the line,
+        # so it never opens a gap that would read as a space
         key = (t, round(c["top"]))
         dup = False
         for other in seen.get(key, []):
@@ -220,15 +222,16 @@ def _finish(ln: Line) -> None:
 def line_text(chars: list[dict], size: float, *, rtl: bool) -> str:
     """Visual chars to the logical text of a line: gaps become spaces, bidi order, folding."""
     seq: list[str] = []
-    prev = None
+    right = None  # right edge of the ink read so far
     for c in chars:
         t = c["text"]
-        if prev is not None and not t.isspace() and (not seq or not seq[-1].isspace()):
-            gap = c["x0"] - prev["x1"]
+        if right is not None and not t.isspace() and seq and not seq[-1].isspace():
+            gap = c["x0"] - right
             if gap > 0.22 * min(size, c["size"] * 1.6):
                 seq.append(" ")
-        seq.append(t)
-        prev = c
+        if t:
+            seq.append(t)
+        right = c["x1"] if right is None else max(right, c["x1"])
     # a multi-char glyph text (ligature, `ـــ`) is already logical; keep it as one unit per glyph
     text = visual_to_logical(seq, rtl=rtl)
     text = fold_forms(text).replace("\u0640", "")

@@ -159,7 +159,7 @@ def _read_page(page, number: int) -> _Page:
         lines=lines,
         unmapped=unmapped,
         duplicates=dups,
-        chars=len(chars),
+        chars=sum(1 for c in chars if c["text"]),
         images=len(page.images),
         hyperlinks=links,
         fonts={c.get("fontname", "") for c in chars},
