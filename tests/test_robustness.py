@@ -362,10 +362,10 @@ _SHRUNK = " ع سيبرانيةالفعاع التي تعد جرائم  الإق
 @given(lines=st.lists(st.sampled_from(_RAW_LINES), min_size=1, max_size=8))
 @example(lines=[_SHRUNK])
 @pytest.mark.xfail(strict=True, reason=(
-    "not idempotent on 22 of the 262 'uncertain' lines: a leftover unknown word (e.g. 'سيبرانيةالفعاع') "
-    "makes a short repaired text pass the garbledness gate again (GARBLED_DOCUMENT 0.12 on a 1-8 line "
-    "sample), and then order repair rotates it again (leading '؛'/'-' moved to the end) and brackets are "
-    "mirrored again; all 552 'repaired' lines are fixed points"))
+    "not idempotent on some 'uncertain' lines (21 of 170 on the bundled report when measured): a leftover "
+    "unknown word (e.g. 'سيبرانيةالفعاع') makes a short repaired text pass the garbledness gate again "
+    "(GARBLED_DOCUMENT 0.12 on a 1-8 line sample); then order repair rotates it again (a leading '؛' or '-' "
+    "moves to the end) and brackets are mirrored again. 'repaired' lines are fixed points (test above)"))
 def test_repair_is_idempotent_on_its_output(repairer, lines):
     once = repairer.transform(lines)
     assert repairer.transform(once) == once
