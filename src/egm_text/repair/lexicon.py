@@ -22,7 +22,7 @@ from pathlib import Path
 from egm_text.arabic import glyph_units
 from egm_text.repair.profile import FontProfile, next_letter_context
 
-LEXICON_VERSION = 6
+LEXICON_VERSION = 7
 _SPACES = re.compile(r"\s+")
 
 
@@ -154,6 +154,29 @@ def wordfreq_logp(n_words: int = 1_000_000) -> dict[str, float]:
     return {w: math.log(f) for w, f in ranked if f > 0 and word.fullmatch(w)}
 
 
+_PROCLITICS = {"و": 0.08, "ف": 0.02, "ب": 0.03, "ل": 0.03, "ك": 0.01, "وب": 0.01, "ول": 0.01, "فب": 0.002,
+               "فل": 0.002, "وك": 0.002}  # fmt: skip
+
+
+def with_proclitics(logp: dict[str, float], *, n_stems: int = 25_000, skip: int = 300) -> dict[str, float]:
+    """Conjunction and preposition forms (و ف ب ل ك and pairs) of frequent words wordfreq lacks.
+
+    wordfreq lists the clitic forms it has seen; rarer combinations (`وللتعجيل`) are generated from the
+    most frequent stems, with the clitic's rough probability. `ل` + `ال` is written `لل`.
+    """
+    stems = sorted(logp.items(), key=lambda kv: -kv[1])[:n_stems]
+    out: dict[str, float] = {}
+    for stem, lp in stems:
+        for clitic, p in _PROCLITICS.items():
+            if stem.startswith("ال") and clitic.endswith("ل"):
+                word = clitic + stem[1:]  # ل + الجريمة -> للجريمة
+            else:
+                word = clitic + stem
+            if word not in logp and word not in out:
+                out[word] = lp + math.log(p)
+    return out
+
+
 class _Garbler:
     """Fast enumeration of a word's likely garbled forms, with the profile's distributions memoised."""
 
@@ -223,6 +246,7 @@ def load_lexicon(profile: FontProfile, *, n_words: int = 1_000_000, use_cache: b
     path = cache_dir() / f"lexicon-v{LEXICON_VERSION}-{profile.fingerprint}-{n_words}.sqlite"
     if not (use_cache and path.exists()):
         logp = wordfreq_logp(n_words)
+        logp.update(with_proclitics(logp))
         index = build_index(profile, logp)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
