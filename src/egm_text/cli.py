@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -87,21 +88,33 @@ def repair(
 
     Example: egm-text repair data/raw/un_egm_cybercrime_2020_ar.garbled.txt -o repaired.txt --audit audit.jsonl
     """
-    from egm_text.repair import GlyphRepairer, write_audit
-    from egm_text.textio import read_text, write_text
+    from egm_text.repair import GlyphRepairer
+    from egm_text.textio import atomic_writer, open_text_lines
 
-    text = read_text(input)
+    lines, ends_with_newline = open_text_lines(input)
     repairer = GlyphRepairer(profile=profile)
-    repairs = repairer.repair_and_explain(text.split("\n"))
-    result = "\n".join(r.text for r in repairs)
-    if output:
-        write_text(output, result + ("\n" if text.endswith("\n") else ""))
-    else:
-        sys.stdout.write(result + "\n")
-    if audit:
-        n = write_audit(repairs, audit)
-        if not quiet:
-            err.print(f"{n} word changes -> {audit}")
+    changes = 0
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(atomic_writer(output)) if output else sys.stdout
+        audit_sink = stack.enter_context(atomic_writer(audit)) if audit else None
+        first = True
+        for r in repairer.repair_stream(lines):
+            sink.write(("" if first else "\n") + r.text)
+            first = False
+            if audit_sink:
+                changes += _write_changes(audit_sink, r)
+        if ends_with_newline or not output:
+            sink.write("\n")
+    if audit and not quiet:
+        err.print(f"{changes} word changes -> {audit}")
+
+
+def _write_changes(fh, repair) -> int:
+    from dataclasses import asdict
+
+    for ch in repair.changes:
+        fh.write(json.dumps(asdict(ch), ensure_ascii=False) + "\n")
+    return len(repair.changes)
 
 
 @app.command()
@@ -260,13 +273,13 @@ def report(
 def main() -> None:
     """Entry point: every EgmTextError becomes one line on stderr and its exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except EgmTextError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)
     except Exception as exc:  # click usage errors and the like
@@ -280,8 +293,10 @@ def main() -> None:
         err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (set EGM_TEXT_DEBUG=1 for details)",
                   highlight=False)
         sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    if isinstance(code, int) and code:
+        if code == 130:
+            err.print("aborted")
+        sys.exit(code)
 
 
 if __name__ == "__main__":

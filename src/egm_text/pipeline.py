@@ -78,7 +78,8 @@ def repair_document(doc: Document, repairer: GlyphRepairer | None = None) -> lis
     number, list label, footnote number, heading numeral) is taken off before repair, so line-order
     repair only moves text; `apply_structure` writes the markers back as the UN prints them.
     """
-    rep = repairer or default_repairer()
+    # lines extracted from a PDF by position are already in logical order
+    rep = repairer or default_repairer(order_lines=getattr(doc, "pdf", None) is None)
     texts = [line.raw for line in doc.lines]
     openers = set()
     for unit in doc.units:

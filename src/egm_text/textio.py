@@ -12,7 +12,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from egm_text.errors import InputError, OutputError
@@ -97,6 +97,29 @@ def iter_text_lines(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 20)
             yield line.rstrip("\n")
 
 
+STREAM_ABOVE = 8 << 20  # files larger than this are repaired in batches, never read whole
+
+
+def open_text_lines(path: str | os.PathLike[str]) -> tuple[Iterable[str], bool]:
+    """The lines of a text input (read whole when small, streamed when large) and whether the text
+    ends with a newline; every bad input is an InputError, as with `read_text`."""
+    p = Path(path)
+    if p.exists() and p.is_file() and p.stat().st_size > STREAM_ABOVE:
+        with p.open("rb") as fh:
+            head = fh.read(1 << 20)
+            fh.seek(-1, os.SEEK_END)
+            last = fh.read(1)
+        if not _ARABIC.search(decode_bytes(head[: head.rfind(b"\n") + 1] or head, path=str(p))):
+            raise InputError("no Arabic text found", path=str(p))
+        return iter_text_lines(p), last == b"\n"
+    text = read_text(p)
+    lines = text.split("\n")
+    ends = lines[-1] == ""
+    if ends:
+        lines.pop()
+    return lines, ends
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8"):
     """Open a temporary file beside `path`; rename it over `path` only if the block succeeds."""
@@ -110,11 +133,21 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w", encoding: str |
         kwargs = {"encoding": encoding} if "b" not in mode else {}
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
-        os.replace(tmp, target)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; outputs are ordinary files
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"cannot write ({exc.strerror})", path=str(target)) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: str | os.PathLike[str], text: str, *, bom: bool = False) -> None:

@@ -126,9 +126,10 @@ def parse_taxonomy(text: str, path: str = "<taxonomy>") -> Taxonomy:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise ProfileError(f"not valid YAML: {e.problem or e.context}", path=path, line=line) from None
-    except yaml.YAMLError as e:  # pragma: no cover - unmarked errors are rare
-        raise ProfileError(f"not valid YAML: {e}", path=path) from None
+        why = " ".join(str(e.problem or e.context).split())
+        raise ProfileError(f"not valid YAML: {why}", path=path, line=line) from None
+    except yaml.YAMLError as e:
+        raise ProfileError(f"not valid YAML: {' '.join(str(e).split())}", path=path) from None
     if root is None:
         raise ProfileError("taxonomy file is empty", path=path, line=1)
     if not isinstance(root, yaml.MappingNode):

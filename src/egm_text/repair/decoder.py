@@ -102,12 +102,13 @@ class Decoder:
         return got
 
     def is_suspicious(self, token: str, *, margin: float = 3.0) -> bool:
-        """A token the garbled reading explains much better than the literal one (or not a word)."""
-        literal = self.word_logp(token)
-        if literal <= self.lexicon.floor + 1e-9:
-            return True
+        """A token the garbled reading explains much better than the literal one.
+
+        A word no reading explains at all (a name, or what an earlier repair left unknown) is not
+        evidence of garbling, so repaired text is not judged garbled again.
+        """
         opts = self._word_options(normalise_key(token))
-        return bool(opts) and opts[0][0] != token and opts[0][1] > literal + margin
+        return bool(opts) and opts[0][0] != token and opts[0][1] > self.word_logp(token) + margin
 
     def _oov(self, token: str) -> tuple[str, float]:
         return token, self.params.oov_logp + self.params.oov_char_logp * len(token)

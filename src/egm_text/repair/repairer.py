@@ -7,10 +7,11 @@ decides first whether anything needs fixing, so clean text comes out unchanged.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -198,19 +199,27 @@ class GlyphRepairer:
         self.lexicon_.prefetch(splits)
 
     def repair_and_explain(
-        self, lines: Sequence[str], *, start_line: int = 1, openers: Iterable[int] = ()
+        self,
+        lines: Sequence[str],
+        *,
+        start_line: int = 1,
+        openers: Iterable[int] = (),
+        doc_garbled: bool | None = None,
     ) -> list[LineRepair]:
         """Repair lines (one output per input line) and explain every step and word choice.
 
-        `openers` are line numbers that start a paragraph, list item or footnote (markers removed).
+        `openers` are line numbers that start a paragraph, list item or footnote (markers removed);
+        `doc_garbled` overrides the document-level garbledness decision (for text read in batches).
         """
         opener_lines = set(openers)
         self._load_profile()
         lines = list(lines)
-        self._prefetch(lines)
-        doc_garbled = not self.passthrough_clean or self.is_garbled(lines)
-        if doc_garbled and self.learn_document:
-            self._read_document(lines)
+        if doc_garbled is None:
+            doc_garbled = not self.passthrough_clean or self.is_garbled(lines)
+        if doc_garbled:
+            self._prefetch(lines)
+            if self.learn_document:
+                self._read_document(lines)
         out: list[LineRepair] = []
         previous = None
         for k, raw in enumerate(lines):
@@ -235,12 +244,27 @@ class GlyphRepairer:
             out.append(LineRepair(n, raw, repaired, verdict, steps, words))
         return out
 
+    def repair_stream(self, lines: Iterable[str], *, batch: int = 2000) -> Iterator[LineRepair]:
+        """Repair a long text in batches with bounded memory; the first batch decides garbledness."""
+        self._load_profile()
+        it = iter(lines)
+        garbled: bool | None = None
+        start = 1
+        while True:
+            chunk = list(itertools.islice(it, batch))
+            if not chunk:
+                return
+            if garbled is None:
+                garbled = not self.passthrough_clean or self.is_garbled(chunk)
+            yield from self.repair_and_explain(chunk, start_line=start, doc_garbled=garbled)
+            start += len(chunk)
+
     def transform(self, lines: Sequence[str]) -> list[str]:
         """Repaired text of each line (line-preserving)."""
         return [r.text for r in self.repair_and_explain(lines)]
 
 
-def write_audit(repairs: Sequence[LineRepair], path: str | Path) -> int:
+def write_audit(repairs: Iterable[LineRepair], path: str | Path) -> int:
     """Write every word change as one JSON line; returns the number of changes."""
     from egm_text.textio import atomic_writer
 
@@ -253,15 +277,18 @@ def write_audit(repairs: Sequence[LineRepair], path: str | Path) -> int:
     return n
 
 
-_DEFAULT: GlyphRepairer | None = None
+_DEFAULTS: dict[bool, GlyphRepairer] = {}
 
 
-def default_repairer() -> GlyphRepairer:
-    """A process-wide repairer with the shipped UN profile (loaded once)."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = GlyphRepairer(profile="un")
-    return _DEFAULT
+def default_repairer(*, order_lines: bool = True) -> GlyphRepairer:
+    """A process-wide repairer with the shipped UN profile (loaded once).
+
+    `order_lines=False` for text already in logical order, such as lines extracted from a PDF by
+    position: only the glyph channel is decoded then.
+    """
+    if order_lines not in _DEFAULTS:
+        _DEFAULTS[order_lines] = GlyphRepairer(profile="un", order_lines=order_lines)
+    return _DEFAULTS[order_lines]
 
 
 def repair_text(text: str, *, repairer: GlyphRepairer | None = None) -> str:
