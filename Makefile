@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WHEELS := $(wildcard /opt/wheels)
 PIP_LINKS := $(if $(WHEELS),--find-links $(WHEELS),)
+# torch's CPU build: the local wheel where the machine has one, else PyTorch's CPU index (never CUDA)
+TORCH_SRC := $(if $(wildcard /opt/wheels/torch-2.13.0*),$(PIP_LINKS),--index-url https://download.pytorch.org/whl/cpu)
 
 .PHONY: demo test lint bench bench-ocr clean install
 
@@ -12,7 +14,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# CPU build of torch first, so camel-tools never pulls a multi-GB CUDA build.
-	$(BIN)/python -m pip install -q $(PIP_LINKS) torch==2.13.0
+	$(BIN)/python -m pip install -q $(TORCH_SRC) torch==2.13.0
 	$(BIN)/python -m pip install -q $(PIP_LINKS) -e '.[dev]'
 	touch $(STAMP)
 
