@@ -78,6 +78,7 @@ class LineOrderRepairer:
         lost_letter_margin: float = 0.0,
         opening_weight: float = 2.0,
         glued_prior: float = -1.5,
+        closing_weight: float = 1.0,
     ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
@@ -87,6 +88,7 @@ class LineOrderRepairer:
         self.lost_letter_margin = lost_letter_margin
         self.opening_weight = opening_weight
         self.glued_prior = glued_prior
+        self.closing_weight = closing_weight
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
         self._single: dict[tuple[str, ...], float] = {}
 
@@ -207,13 +209,19 @@ class LineOrderRepairer:
         ]
 
     def order(
-        self, line: str, previous: list[Piece] | None = None, *, opens: bool = False
+        self,
+        line: str,
+        previous: list[Piece] | None = None,
+        *,
+        opens: bool = False,
+        following: list[Piece] | None = None,
     ) -> tuple[str, list[Piece]]:
         """The line in logical order (kashida runs removed, numbers and parentheses fixed).
 
         `previous` is the preceding line's pieces in logical order, whose end the line's start should
         continue; `opens` says the line starts a paragraph or list item (its marker taken off), so its
-        start should read as an opening. Returns the text and this line's pieces in logical order.
+        start should read as an opening; `following` is a first reading of the next line, whose start
+        the line's end should lead into. Returns the text and this line's pieces in logical order.
         """
         pieces = self.split_glued(split_pieces(line))
         lead: list[Piece] = []
@@ -249,6 +257,10 @@ class LineOrderRepairer:
 
         starts = [0, *(c + 1 for c, _ in cuts + singles), *(c + 1 for c in forced)]
         opening = {a: start_score(a) for a in starts}
+        ends = [len(pieces) - 1, *(c for c, _ in cuts + singles), *forced]
+        closing = {
+            e: self.affinity(pieces[max(0, e - 1) : e + 1], following)[0] if following else 0.0 for e in ends
+        }
         best_score, best_sets = None, tuple(forced)
         options = [()] + [(c,) for c in singles]
         for r, single in itertools.product(range(0, len(cuts) + 1), options):
@@ -262,6 +274,7 @@ class LineOrderRepairer:
                     )
                 ]
                 score = sum(prior - base[c] for c, prior in subset) + opening[bounds[-1][0]]
+                score += self.closing_weight * closing[bounds[0][1]]  # the logical end meets the next line
                 for k in range(len(bounds) - 1, 0, -1):  # logical order: last raw segment first
                     score += junction(*bounds[k], *bounds[k - 1])
                 if best_score is None or score > best_score:

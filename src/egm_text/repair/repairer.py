@@ -59,8 +59,15 @@ class LineRepair:
         for k, w in enumerate(self.words):
             if w.garbled != w.text:
                 out.append(
-                    WordChange(self.line, k, w.garbled, w.text, round(w.confidence, 3), round(w.score, 3),
-                               [(a, round(s, 3)) for a, s in w.alternatives])
+                    WordChange(
+                        self.line,
+                        k,
+                        w.garbled,
+                        w.text,
+                        round(w.confidence, 3),
+                        round(w.score, 3),
+                        [(a, round(s, 3)) for a, s in w.alternatives],
+                    )
                 )
         return out
 
@@ -85,6 +92,7 @@ class GlyphRepairer:
         order_lines: bool = True,
         passthrough_clean: bool = True,
         learn_document: bool = True,
+        lookahead: bool = True,
         document_pair_weight: float = 1.0,
         document_pair_confidence: float = 0.6,
         n_words: int = 1_000_000,
@@ -95,6 +103,7 @@ class GlyphRepairer:
         self.order_lines = order_lines
         self.passthrough_clean = passthrough_clean
         self.learn_document = learn_document
+        self.lookahead = lookahead
         self.document_pair_weight = document_pair_weight
         self.document_pair_confidence = document_pair_confidence
         self.n_words = n_words
@@ -103,7 +112,9 @@ class GlyphRepairer:
     def fit(self, raw_lines: Sequence[str], clean_lines: Sequence[str]) -> GlyphRepairer:
         """Fit the font profile (and the domain model's vocabulary) from corrected line pairs."""
         if len(raw_lines) != len(clean_lines):
-            raise ValueError(f"raw_lines ({len(raw_lines)}) and clean_lines ({len(clean_lines)}) differ in length")
+            raise ValueError(
+                f"raw_lines ({len(raw_lines)}) and clean_lines ({len(clean_lines)}) differ in length"
+            )
         pairs = [(r, c) for r, c in zip(raw_lines, clean_lines, strict=True) if c.strip()]
         if not pairs:
             raise ValueError("fit needs at least one non-empty corrected line")
@@ -152,7 +163,11 @@ class GlyphRepairer:
             for run in orderer.runs(raw):
                 words = self.decoder_.decode_tokens(run)
                 for a, b in zip(words, words[1:], strict=False):
-                    if a.known and b.known and min(a.confidence, b.confidence) >= self.document_pair_confidence:
+                    if (
+                        a.known
+                        and b.known
+                        and min(a.confidence, b.confidence) >= self.document_pair_confidence
+                    ):
                         pairs[(a.text.rstrip("،؛"), b.text.rstrip("،؛"))] += 1
         self.decoder_.lm = self.lm_.with_pairs(pairs, weight=self.document_pair_weight)
         self.orderer_ = LineOrderRepairer(self.decoder_)
@@ -220,28 +235,43 @@ class GlyphRepairer:
             self._prefetch(lines)
             if self.learn_document:
                 self._read_document(lines)
-        out: list[LineRepair] = []
+        todo = [
+            k
+            for k, raw in enumerate(lines)
+            if raw.strip()
+            and has_arabic(raw)
+            and (doc_garbled or garbledness(raw, self._suspicious) >= GARBLED_LINE)
+        ]
+        following: dict[int, list] = {}
+        if self.order_lines and self.lookahead:
+            # a first reading of every line, so that each line's end can be matched to the next start
+            previous = None
+            for k in todo:
+                _, previous = self.orderer_.order(lines[k], previous, opens=start_line + k in opener_lines)
+                following[k] = previous
+        out: list[LineRepair] = [
+            LineRepair(start_line + k, raw, raw.strip() if has_arabic(raw) else raw, "clean")
+            for k, raw in enumerate(lines)
+        ]
         previous = None
-        for k, raw in enumerate(lines):
+        for i, k in enumerate(todo):
             n = start_line + k
-            if not raw.strip() or not has_arabic(raw):
-                out.append(LineRepair(n, raw, raw.strip() if has_arabic(raw) else raw, "clean"))
-                previous = None
-                continue
-            if not doc_garbled and garbledness(raw, self._suspicious) < GARBLED_LINE:
-                out.append(LineRepair(n, raw, raw, "clean"))
-                continue
+            raw = lines[k]
             steps = []
             text = raw
             if self.order_lines:
-                text, previous = self.orderer_.order(raw, previous, opens=n in opener_lines)
+                nxt = todo[i + 1] if i + 1 < len(todo) else None
+                after = (
+                    following.get(nxt) if nxt is not None and start_line + nxt not in opener_lines else None
+                )
+                text, previous = self.orderer_.order(raw, previous, opens=n in opener_lines, following=after)
                 steps.append("order")
             repaired, words = self.decoder_.decode_line(text)
             steps.append("decode")
             verdict = "repaired"
             if any((not w.known) or w.confidence < UNCERTAIN_BELOW for w in words):
                 verdict = "uncertain"
-            out.append(LineRepair(n, raw, repaired, verdict, steps, words))
+            out[k] = LineRepair(n, raw, repaired, verdict, steps, words)
         return out
 
     def repair_stream(self, lines: Iterable[str], *, batch: int = 2000) -> Iterator[LineRepair]:
