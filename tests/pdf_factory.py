@@ -29,6 +29,7 @@ import pikepdf
 from fpdf import FPDF
 
 from egm_text.arabic import AR_WORD, KASHIDA_GARBLED, TATWEEL, glyph_units
+from egm_text.extract.fontmap import tounicode_stream
 
 DATA = Path(__file__).resolve().parent / "data"
 SYMBOL = "UNODC/CCPCJ/EG.4/2020/2"
@@ -377,25 +378,6 @@ def _garbled_tounicode(pdf: FPDF, printed: list[str], profile) -> dict[int, str]
     return cmap
 
 
-def _tounicode_stream(cmap: dict[int, str]) -> bytes:
-    entries = []
-    for cid, text in sorted(cmap.items()):
-        hexs = "".join(f"{ord(c):04X}" for c in text)
-        entries.append(f"<{cid:04X}> <{hexs}>")
-    body = []
-    for i in range(0, len(entries), 100):
-        chunk = entries[i : i + 100]
-        body.append(f"{len(chunk)} beginbfchar\n" + "\n".join(chunk) + "\nendbfchar")
-    return (
-        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
-        + "\n".join(body)
-        + "\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
-    ).encode("ascii")
-
-
 def _strip_font_program(data: bytes) -> bytes:
     """Drop the cmap, glyph names and naming of an embedded TrueType program, keep the outlines."""
     from fontTools.ttLib import TTFont, newTable
@@ -425,7 +407,7 @@ def _rewrite_fonts(raw: bytes, cmap: dict[int, str], *, strip: bool) -> bytes:
                 if f.objgen in done or f.get("/Subtype") != "/Type0":
                     continue
                 done.add(f.objgen)
-                f.ToUnicode = doc.make_stream(_tounicode_stream(cmap))
+                f.ToUnicode = doc.make_stream(tounicode_stream(cmap))
                 if strip:
                     desc = f.DescendantFonts[0]
                     fd = desc.FontDescriptor
