@@ -81,13 +81,15 @@ def repair_document(doc: Document, repairer: GlyphRepairer | None = None) -> lis
     # lines extracted from a PDF by position are already in logical order
     rep = repairer or default_repairer(order_lines=getattr(doc, "pdf", None) is None)
     texts = [line.raw for line in doc.lines]
-    openers = set()
+    openers, headings = set(), set()
     for unit in doc.units:
         if unit.lines and unit.kind in ("paragraph", "recommendation", "footnote", "heading"):
             first = unit.lines[0]
             texts[first - 1] = strip_marker(texts[first - 1], unit.kind)
             openers.add(first)
-    repairs = rep.repair_and_explain(texts, start_line=1, openers=openers)
+            if unit.kind == "heading" and len(unit.lines) == 1:
+                headings.add(first)  # a one-line heading is a single run once its numeral is off
+    repairs = rep.repair_and_explain(texts, start_line=1, openers=openers, in_order=headings)
     for r, line in zip(repairs, doc.lines, strict=True):
         r.raw = line.raw
     for r in repairs:

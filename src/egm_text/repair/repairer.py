@@ -22,7 +22,7 @@ from egm_text.repair.garbledness import GARBLED_DOCUMENT, GARBLED_LINE, garbledn
 from egm_text.repair.learn import fit_profile
 from egm_text.repair.lexicon import Lexicon, load_lexicon, normalise_key
 from egm_text.repair.lm import DomainLM, bundled_corpus_text
-from egm_text.repair.order import LineOrderRepairer, split_pieces
+from egm_text.repair.order import LineOrderRepairer, fix_numbers_and_brackets, split_pieces
 from egm_text.repair.profile import FontProfile, default_training_text, load_default_profile
 
 _AR_RUN = re.compile(r"[\u0621-\u064A]+")
@@ -219,14 +219,17 @@ class GlyphRepairer:
         *,
         start_line: int = 1,
         openers: Iterable[int] = (),
+        in_order: Iterable[int] = (),
         doc_garbled: bool | None = None,
     ) -> list[LineRepair]:
         """Repair lines (one output per input line) and explain every step and word choice.
 
         `openers` are line numbers that start a paragraph, list item or footnote (markers removed);
+        `in_order` are line numbers known to be in logical order once their marker is off (headings);
         `doc_garbled` overrides the document-level garbledness decision (for text read in batches).
         """
         opener_lines = set(openers)
+        ordered_lines = set(in_order)
         self._load_profile()
         lines = list(lines)
         if doc_garbled is None:
@@ -259,7 +262,9 @@ class GlyphRepairer:
             raw = lines[k]
             steps = []
             text = raw
-            if self.order_lines:
+            if n in ordered_lines:
+                text, previous = fix_numbers_and_brackets(KASHIDA_RUN.sub("", raw)), None
+            elif self.order_lines:
                 nxt = todo[i + 1] if i + 1 < len(todo) else None
                 after = (
                     following.get(nxt) if nxt is not None and start_line + nxt not in opener_lines else None
