@@ -222,7 +222,7 @@ def analyze(
 
     result = run_pipeline(input, out, taxonomy=taxonomy, report=False, progress=_progress(quiet))
     if not quiet:
-        metrics = getattr(result.doc, "analysis", None)
+        metrics = result.doc.analysis
         out_msg = json.dumps(metrics.metrics, ensure_ascii=False, default=str) if metrics else "{}"
         print(out_msg)
 

@@ -76,6 +76,8 @@ class Document:
     repaired: dict[int, str] = field(default_factory=dict)
     line_verdicts: dict[int, str] = field(default_factory=dict)
     source_path: str | None = None
+    pdf: object | None = None  # the extraction result (pages, furniture, footnotes) when read from a PDF
+    analysis: object | None = None  # the analysis result, once the analysis stage has run
 
     @classmethod
     def from_text(cls, text: str, *, symbol: str = "", source_path: str | None = None) -> Document:

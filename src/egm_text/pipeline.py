@@ -1,4 +1,4 @@
-"""The pipeline as plain functions: load -> repair -> segment -> structure -> analyze -> export.
+"""The pipeline as plain functions: load -> segment -> repair -> structure -> analyze -> export.
 
 Each stage takes and returns the one lossless `Document`; the CLI only parses options and calls these.
 """
@@ -53,15 +53,26 @@ def document_symbol(path: Path, text: str) -> str:
 def load_document(path: str | Path, *, symbol: str | None = None) -> Document:
     """Read a text file or a PDF into a Document (PDF lines keep page and position)."""
     p = Path(path)
-    if p.suffix.lower() == ".pdf" or (p.exists() and p.is_file() and p.read_bytes()[:5] == b"%PDF-"):
+    if p.suffix.lower() == ".pdf" or _starts_like_pdf(p):
         from egm_text.extract import extract_pdf
 
         extracted = extract_pdf(p)
-        doc = Document(symbol=symbol or _pdf_symbol(extracted) or p.stem, lines=list(extracted.lines), source_path=str(p))
-        doc.pdf = extracted  # type: ignore[attr-defined]
-        return doc
+        return Document(
+            symbol=symbol or _pdf_symbol(extracted) or p.stem,
+            lines=list(extracted.lines),
+            source_path=str(p),
+            pdf=extracted,
+        )
     text = read_text(p)
     return Document.from_text(text, symbol=symbol or document_symbol(p, text), source_path=str(p))
+
+
+def _starts_like_pdf(p: Path) -> bool:
+    try:
+        with p.open("rb") as fh:
+            return fh.read(5) == b"%PDF-"
+    except OSError:
+        return False  # read_text reports the problem
 
 
 def _pdf_symbol(extracted) -> str | None:
@@ -79,7 +90,7 @@ def repair_document(doc: Document, repairer: GlyphRepairer | None = None) -> lis
     repair only moves text; `apply_structure` writes the markers back as the UN prints them.
     """
     # lines extracted from a PDF by position are already in logical order
-    rep = repairer or default_repairer(order_lines=getattr(doc, "pdf", None) is None)
+    rep = repairer or default_repairer(order_lines=doc.pdf is None)
     texts = [line.raw for line in doc.lines]
     openers, headings = set(), set()
     for unit in doc.units:
@@ -254,5 +265,5 @@ def add_analysis(doc: Document, frames: dict, out_dir: Path, *, taxonomy: str | 
                 df[col] = [values.get(i) for i in df["id"]]
     frames["topics"] = result.topics
     frames["similar_pairs"] = result.similar_pairs
-    doc.analysis = result  # type: ignore[attr-defined]
+    doc.analysis = result
     return ANALYSIS_COLUMNS
