@@ -38,11 +38,6 @@ KASHIDA_RUN = re.compile(r"ئئ+")
 FORMS = ("isol", "init", "medi", "fina")
 
 
-def is_arabic_letter(ch: str) -> bool:
-    """True for the Arabic letters that take contextual forms."""
-    return ch in LETTERS
-
-
 def glyph_units(word: str) -> list[tuple[str, str]]:
     """Split a run of Arabic letters into (letter-or-ligature, form) units, as a font would shape it.
 
@@ -82,11 +77,3 @@ def glyph_units(word: str) -> list[tuple[str, str]]:
 def strip_kashida(text: str) -> str:
     """Remove runs of two or more garbled kashida letters (real Arabic never doubles ئ)."""
     return KASHIDA_RUN.sub("", text)
-
-
-def arabic_share(text: str) -> float:
-    """Share of Arabic characters among all letters (0 when there are no letters)."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if ARABIC_CHAR.match(c)) / len(letters)

@@ -93,17 +93,6 @@ def score_repair(
     }
 
 
-def worst_lines(gold: dict[int, GoldRow], system: dict[int, str], n: int = 10) -> list[tuple[int, int, str, str]]:
-    """The n lines with the most Arabic word errors: (errors, lineno, gold, system)."""
-    per = []
-    for ln, row in gold.items():
-        if row.unit == "url":
-            continue
-        s = system.get(ln, "")
-        per.append((Levenshtein.distance(tokens(row.clean, True), tokens(s, True)), ln, row.clean, s))
-    return sorted(per, reverse=True)[:n]
-
-
 def arabic_words_changed(before: list[str], after: list[str]) -> tuple[int, int]:
     """(Arabic words of `before` missing from the same line of `after`, Arabic words of `before`)."""
     changed = total = 0

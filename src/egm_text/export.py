@@ -113,7 +113,7 @@ def write_tables(frames: dict[str, pd.DataFrame], out_dir: str | Path, *, extra_
     for name, df in frames.items():
         pq = out / f"{name}.parquet"
         with atomic_writer(pq, "wb", encoding=None) as fh:
-            _to_parquet(df).to_parquet(fh, index=False)
+            _flat(df).to_parquet(fh, index=False)
         csv = out / f"{name}.csv"
         with atomic_writer(csv, encoding="utf-8-sig") as fh:
             _flat(df).to_csv(fh, index=False)
@@ -144,10 +144,6 @@ def _json_cell(v) -> str | None:
     if hasattr(v, "tolist"):
         v = v.tolist()
     return json.dumps(v, ensure_ascii=False, default=str)
-
-
-def _to_parquet(df: pd.DataFrame) -> pd.DataFrame:
-    return _flat(df)
 
 
 def _json_value(v):

@@ -49,8 +49,7 @@ def _parse(item: str) -> Candidate:
 class Lexicon:
     """Word log-probabilities and the garbled-form index, backed by an on-disk SQLite cache.
 
-    Lookups are memoised; words added with `add_words` (a corpus, the document's own vocabulary) live in
-    memory beside the cached base lexicon.
+    Lookups are memoised; without a writable cache the whole index lives in memory instead.
     """
 
     floor = -20.0  # log-probability of a word outside the lexicon
@@ -73,20 +72,6 @@ class Lexicon:
             heads.update(k.split(" ", 1)[0] for k in self._extra_index if " " in k)
             self._heads = heads
         return token in self._heads
-
-    def add_words(self, words: dict[str, float]) -> None:
-        """Add vocabulary (word -> natural-log probability); raises known words to at least that."""
-        new = {}
-        for w, lp in words.items():
-            if self.word_logp(w) == self.floor and w not in self._extra_logp:
-                new[w] = lp
-            self._extra_logp[w] = max(self._extra_logp.get(w, -1e9), lp)
-            self._logp_memo.pop(w, None)
-        for key, items in build_index(self._profile, new).items():
-            self._extra_index[key].extend(items)
-            self._cand_memo.pop(key, None)
-            if " " in key and self._heads is not None:
-                self._heads.add(key.split(" ", 1)[0])
 
     def prefetch(self, keys: Iterable[str]) -> None:
         """Look many keys up at once (one query per few hundred keys instead of one per key)."""

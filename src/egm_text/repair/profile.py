@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from egm_text import __version__
-from egm_text.arabic import AR_WORD, KASHIDA_GARBLED, glyph_units
+from egm_text.arabic import AR_WORD, glyph_units
 from egm_text.errors import ProfileError
 
 FORMAT_VERSION = 1
@@ -47,7 +46,6 @@ class FontProfile:
     training_hash: str = ""
     alpha: float = 2.0  # back-off strength from (unit, form, next) to (unit, form)
     beta: float = 1.0  # back-off strength from (unit, form) to identity
-    min_prob: float = 0.02  # outputs below this are ignored when enumerating garbles
 
     # --- probabilities -------------------------------------------------------------------------
     def distribution(self, unit: str, form: str, nxt: str | None = None) -> dict[str, float]:
@@ -79,21 +77,6 @@ class FontProfile:
             self.output_for(u, f, next_letter_context(units, k)) for k, (u, f) in enumerate(units)
         )
 
-    def garble_variants(self, word: str, *, max_variants: int = 4) -> list[tuple[str, float]]:
-        """Likely garbled forms of a word with their log-probabilities, best first."""
-        units = glyph_units(word)
-        beams: list[tuple[str, float]] = [("", 0.0)]
-        for k, (u, f) in enumerate(units):
-            dist = self.distribution(u, f, next_letter_context(units, k))
-            opts = [(o, math.log(p)) for o, p in dist.items() if p >= self.min_prob]
-            beams = sorted(
-                ((s + o, lp + olp) for s, lp in beams for o, olp in opts), key=lambda x: -x[1]
-            )[: max_variants * 2]
-        merged: dict[str, float] = {}
-        for s, lp in beams:
-            merged[s] = max(merged.get(s, -1e9), lp)
-        return sorted(merged.items(), key=lambda x: -x[1])[:max_variants]
-
     def garble_text(self, text: str) -> str:
         """Garble clean text as the broken font would (per word; punctuation mapped too)."""
         out: list[str] = []
@@ -116,7 +99,7 @@ class FontProfile:
             "package_version": __version__,
             "name": self.name,
             "training_hash": self.training_hash,
-            "params": {"alpha": self.alpha, "beta": self.beta, "min_prob": self.min_prob},
+            "params": {"alpha": self.alpha, "beta": self.beta},
             "counts": {k: dict(sorted(v.items())) for k, v in sorted(self.counts.items())},
         }
 
@@ -138,7 +121,6 @@ class FontProfile:
                 training_hash=str(data.get("training_hash", "")),
                 alpha=float(params.get("alpha", 2.0)),
                 beta=float(params.get("beta", 1.0)),
-                min_prob=float(params.get("min_prob", 0.02)),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ProfileError(f"malformed profile ({exc})", path=path) from None
@@ -164,11 +146,6 @@ class FontProfile:
         """A short hash of the learned counts, used as part of cache keys."""
         blob = json.dumps(self.to_json()["counts"], ensure_ascii=False, sort_keys=True)
         return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:12]
-
-
-def strip_garbled_kashida(s: str) -> str:
-    """Matching key normalisation: the garbled kashida letter carries no information."""
-    return s.replace(KASHIDA_GARBLED, "")
 
 
 @lru_cache(maxsize=1)
