@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,40 @@ def processed_document(repairer, raw_lines):
     doc = Document.from_text("\n".join(raw_lines))
     process(doc, repairer)
     return doc
+
+
+ARABICISH = "ابتثجحخدذرزسشصضطظعغفقكلمنهويئءةى )(-ل 0123456789"
+MUTATIONS = ("drop", "dup", "swap", "cut", "join", "split", "noise", "move-block")
+
+
+def mutate_lines(lines: list[str], rng: random.Random, steps: int, ops=MUTATIONS) -> list[str]:
+    """Damage a document the ways extractions do: lost, doubled, swapped, cut, joined, split, noisy lines."""
+    lines = list(lines)
+    for _ in range(steps):
+        i = rng.randrange(len(lines))
+        op = rng.choice(ops)
+        if op == "drop":
+            del lines[i]
+        elif op == "dup":
+            lines.insert(i, lines[i])
+        elif op == "swap":
+            j = rng.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op == "cut":
+            lines[i] = lines[i][: rng.randrange(len(lines[i]) + 1)]
+        elif op == "join" and i + 1 < len(lines):
+            lines[i : i + 2] = [lines[i] + " " + lines[i + 1]]
+        elif op == "split" and lines[i]:
+            k = rng.randrange(len(lines[i]))
+            lines[i : i + 1] = [lines[i][:k], lines[i][k:]]
+        elif op == "noise":
+            k = rng.randrange(len(lines[i]) + 1)
+            lines[i] = lines[i][:k] + "".join(rng.choice(ARABICISH) for _ in range(rng.randrange(1, 6))) + lines[i][k:]
+        elif op == "move-block":
+            j = rng.randrange(len(lines))
+            block = lines[i : i + 20]
+            del lines[i : i + 20]
+            lines[j:j] = block
+        if not lines:
+            lines = [""]
+    return lines

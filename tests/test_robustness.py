@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from egm_text.document import Document
-from tests.conftest import RAW
+from tests.conftest import RAW, mutate_lines
 
 CLI = [sys.executable, "-m", "egm_text.cli"]
 HAS_ANALYZE = importlib.util.find_spec("egm_text.analyze") is not None
@@ -372,33 +372,7 @@ def test_idempotence_regression_line_is_understood(repairer):
 def mutated_document(draw) -> str:
     lines = RAW.read_text(encoding="utf-8").split("\n")
     rng = random.Random(draw(st.integers(0, 2**32 - 1)))
-    for _ in range(draw(st.integers(0, 200))):
-        i = rng.randrange(len(lines))
-        op = rng.choice(("drop", "dup", "swap", "cut", "join", "split", "noise", "move-block"))
-        if op == "drop":
-            del lines[i]
-        elif op == "dup":
-            lines.insert(i, lines[i])
-        elif op == "swap":
-            j = rng.randrange(len(lines))
-            lines[i], lines[j] = lines[j], lines[i]
-        elif op == "cut":
-            lines[i] = lines[i][: rng.randrange(len(lines[i]) + 1)]
-        elif op == "join" and i + 1 < len(lines):
-            lines[i : i + 2] = [lines[i] + " " + lines[i + 1]]
-        elif op == "split" and lines[i]:
-            k = rng.randrange(len(lines[i]))
-            lines[i : i + 1] = [lines[i][:k], lines[i][k:]]
-        elif op == "noise":
-            k = rng.randrange(len(lines[i]) + 1)
-            lines[i] = lines[i][:k] + "".join(rng.choice(_ARABICISH) for _ in range(rng.randrange(1, 6))) + lines[i][k:]
-        elif op == "move-block":
-            j = rng.randrange(len(lines))
-            block = lines[i : i + 20]
-            del lines[i : i + 20]
-            lines[j:j] = block
-        if not lines:
-            lines = [""]
+    lines = mutate_lines(lines, rng, draw(st.integers(0, 200)))
     return "\n".join(lines)
 
 

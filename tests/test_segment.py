@@ -20,6 +20,7 @@ from egm_text.segment import (
     segment,
     unit_accuracy,
 )
+from tests.conftest import mutate_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw" / "un_egm_cybercrime_2020_ar.garbled.txt"
@@ -298,20 +299,7 @@ def test_arbitrary_text_never_crashes(text):
 
 @pytest.mark.parametrize("seed", range(5))
 def test_mutated_real_document(raw_lines, seed):
-    rng = random.Random(seed)
-    lines = list(raw_lines)
-    for _ in range(60):
-        i = rng.randrange(len(lines))
-        op = rng.choice(("drop", "dup", "swap", "cut"))
-        if op == "drop":
-            del lines[i]
-        elif op == "dup":
-            lines.insert(i, lines[i])
-        elif op == "swap":
-            j = rng.randrange(len(lines))
-            lines[i], lines[j] = lines[j], lines[i]
-        else:
-            lines[i] = lines[i][: rng.randrange(len(lines[i]) + 1)]
+    lines = mutate_lines(raw_lines, random.Random(seed), 60, ops=("drop", "dup", "swap", "cut"))
     doc = segment(Document.from_text("\n".join(lines)))
     _check_sane(doc)
     assert len(doc.units_of_kind("paragraph")) > 30
