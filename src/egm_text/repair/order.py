@@ -75,20 +75,24 @@ class LineOrderRepairer:
         single_gap_prior: float = -1.0,
         rotation_evidence: float = 3.0,
         glue_prior: float = -1.0,
-        lost_letter_margin: float = 0.0,
+        lost_letter_prior: float = -4.5,
         opening_weight: float = 2.0,
         glued_prior: float = -1.5,
         closing_weight: float = 1.0,
+        unspaced_end_bonus: float = 1.5,
+        spaced_end_prior: float = -0.5,
     ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
         self.glue_prior = glue_prior
         self.single_gap_prior = single_gap_prior
         self.rotation_evidence = rotation_evidence
-        self.lost_letter_margin = lost_letter_margin
+        self.lost_letter_prior = lost_letter_prior
         self.opening_weight = opening_weight
         self.glued_prior = glued_prior
         self.closing_weight = closing_weight
+        self.unspaced_end_bonus = unspaced_end_bonus
+        self.spaced_end_prior = spaced_end_prior
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
         self._single: dict[tuple[str, ...], float] = {}
 
@@ -131,11 +135,14 @@ class LineOrderRepairer:
 
     # --- search ---------------------------------------------------------------------------------
     def _lost_final_letter(self, piece: Piece) -> bool:
-        """Whether the token's best reading ends in a letter the font turned into a space."""
+        """Whether one of the token's best readings ends in a letter the font turned into a space.
+
+        Then a double space after it is most likely that letter and a word gap, not a run boundary.
+        """
         if piece.kind != "ar" or not piece.core or piece.text[-1:] != piece.core[-1:]:
             return False
         opts = self.decoder._word_options(normalise_key(piece.core))
-        return any(tail and score > opts[0][1] - self.lost_letter_margin for _, score, tail, _ in opts[:4])
+        return any(tail for _, _, tail, _ in opts[:4])
 
     def split_glued(self, pieces: list[Piece]) -> list[Piece]:
         """Split tokens that are no word but two glued ones (`يكوناالكبير`): runs that touched."""
@@ -171,8 +178,9 @@ class LineOrderRepairer:
                 cuts.append((i, FORCED))  # a change of direction always starts a new run
             elif pieces[i].gap == 0 and kinds[i] == kinds[i + 1] == "ar":
                 cuts.append((i, self.glued_prior))  # two runs emitted with no space between them
-            elif pieces[i].gap >= 2 and not (pieces[i].gap == 2 and self._lost_final_letter(pieces[i])):
-                cuts.append((i, self.wide_gap_prior))
+            elif pieces[i].gap >= 2:
+                lost = pieces[i].gap == 2 and self._lost_final_letter(pieces[i])
+                cuts.append((i, self.lost_letter_prior if lost else self.wide_gap_prior))
         optional = [c for c in cuts if c[1] != FORCED]
         if limit and len(optional) > MAX_CUTS:
             keep = set(sorted(optional, key=lambda c: -pieces[c[0]].gap)[:MAX_CUTS])
@@ -215,15 +223,22 @@ class LineOrderRepairer:
         *,
         opens: bool = False,
         following: list[Piece] | None = None,
+        closes: bool = False,
     ) -> tuple[str, list[Piece]]:
         """The line in logical order (kashida runs removed, numbers and parentheses fixed).
 
         `previous` is the preceding line's pieces in logical order, whose end the line's start should
         continue; `opens` says the line starts a paragraph or list item (its marker taken off), so its
         start should read as an opening; `following` is a first reading of the next line, whose start
-        the line's end should lead into. Returns the text and this line's pieces in logical order.
+        the line's end should lead into; `closes` says the line ends its unit (no trailing space is
+        expected then). Returns the text and this line's pieces in logical order.
         """
         pieces = self.split_glued(split_pieces(line))
+        # a line inside a paragraph ends with the space before its next line's first word; a raw
+        # line without it ends in the middle of the logical line: it came out in several runs
+        rotated_bonus = 0.0
+        if not closes:
+            rotated_bonus = self.spaced_end_prior if line[-1:] in (" ", "\t") else self.unspaced_end_bonus
         lead: list[Piece] = []
         while pieces and pieces[0].kind == "punct" and len(pieces) > 1:
             lead.append(pieces.pop(0))  # neutrals at the visual left end close the RTL line
@@ -274,6 +289,7 @@ class LineOrderRepairer:
                     )
                 ]
                 score = sum(prior - base[c] for c, prior in subset) + opening[bounds[-1][0]]
+                score += rotated_bonus if subset else 0.0
                 score += self.closing_weight * closing[bounds[0][1]]  # the logical end meets the next line
                 for k in range(len(bounds) - 1, 0, -1):  # logical order: last raw segment first
                     score += junction(*bounds[k], *bounds[k - 1])

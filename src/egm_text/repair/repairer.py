@@ -249,8 +249,12 @@ class GlyphRepairer:
         if self.order_lines and self.lookahead:
             # a first reading of every line, so that each line's end can be matched to the next start
             previous = None
-            for k in todo:
-                _, previous = self.orderer_.order(lines[k], previous, opens=start_line + k in opener_lines)
+            for i, k in enumerate(todo):
+                nxt = todo[i + 1] if i + 1 < len(todo) else None
+                closes = nxt is not None and start_line + nxt in opener_lines
+                _, previous = self.orderer_.order(
+                    lines[k], previous, opens=start_line + k in opener_lines, closes=closes
+                )
                 following[k] = previous
         out: list[LineRepair] = [
             LineRepair(start_line + k, raw, raw.strip() if has_arabic(raw) else raw, "clean")
@@ -266,10 +270,11 @@ class GlyphRepairer:
                 text, previous = fix_numbers_and_brackets(KASHIDA_RUN.sub("", raw)), None
             elif self.order_lines:
                 nxt = todo[i + 1] if i + 1 < len(todo) else None
-                after = (
-                    following.get(nxt) if nxt is not None and start_line + nxt not in opener_lines else None
+                closes = nxt is not None and start_line + nxt in opener_lines
+                after = following.get(nxt) if nxt is not None and not closes else None
+                text, previous = self.orderer_.order(
+                    raw, previous, opens=n in opener_lines, following=after, closes=closes
                 )
-                text, previous = self.orderer_.order(raw, previous, opens=n in opener_lines, following=after)
                 steps.append("order")
             repaired, words = self.decoder_.decode_line(text)
             steps.append("decode")
