@@ -74,6 +74,7 @@ class LineOrderRepairer:
         wide_gap_prior: float = -0.5,
         single_gap_prior: float = -1.0,
         rotation_evidence: float = 3.0,
+        unspaced_rotation_evidence: float = 0.0,
         glue_prior: float = -1.0,
         lost_letter_prior: float = -4.5,
         opening_weight: float = 2.0,
@@ -87,6 +88,7 @@ class LineOrderRepairer:
         self.glue_prior = glue_prior
         self.single_gap_prior = single_gap_prior
         self.rotation_evidence = rotation_evidence
+        self.unspaced_rotation_evidence = unspaced_rotation_evidence
         self.lost_letter_prior = lost_letter_prior
         self.opening_weight = opening_weight
         self.glued_prior = glued_prior
@@ -201,14 +203,17 @@ class LineOrderRepairer:
                 runs.append([])
         return [r for r in runs if r]
 
-    def rotation_cuts(self, pieces: list[Piece], taken: set[int]) -> list[tuple[int, float]]:
+    def rotation_cuts(
+        self, pieces: list[Piece], taken: set[int], *, unspaced_end: bool = False
+    ) -> list[tuple[int, float]]:
         """Single-space cuts, offered only when the line's two ends join into good text.
 
         A line drawn as two runs comes out rotated (`ر الأمم المتحدة. غير أن ... في إطا`): its last
         and first tokens then join well (here into `إطار`), whatever the cut; where the cut falls is
-        left to the search.
+        left to the search. A line inside a paragraph that lacks its trailing space needs less evidence.
         """
-        if len(pieces) < 3 or self.affinity(pieces, pieces)[0] < self.rotation_evidence:
+        needed = self.unspaced_rotation_evidence if unspaced_end else self.rotation_evidence
+        if len(pieces) < 3 or self.affinity(pieces, pieces)[0] < needed:
             return []
         return [
             (i, self.single_gap_prior)
@@ -236,9 +241,10 @@ class LineOrderRepairer:
         pieces = self.split_glued(split_pieces(line))
         # a line inside a paragraph ends with the space before its next line's first word; a raw
         # line without it ends in the middle of the logical line: it came out in several runs
+        unspaced_end = not closes and line[-1:] not in (" ", "\t")
         rotated_bonus = 0.0
         if not closes:
-            rotated_bonus = self.spaced_end_prior if line[-1:] in (" ", "\t") else self.unspaced_end_bonus
+            rotated_bonus = self.unspaced_end_bonus if unspaced_end else self.spaced_end_prior
         lead: list[Piece] = []
         while pieces and pieces[0].kind == "punct" and len(pieces) > 1:
             lead.append(pieces.pop(0))  # neutrals at the visual left end close the RTL line
@@ -247,7 +253,9 @@ class LineOrderRepairer:
         cuts = self.candidate_cuts(pieces)
         forced = [c for c, prior in cuts if prior == FORCED]
         cuts = [(c, prior) for c, prior in cuts if prior != FORCED]
-        singles = self.rotation_cuts(pieces, {c for c, _ in cuts} | set(forced))
+        singles = self.rotation_cuts(
+            pieces, {c for c, _ in cuts} | set(forced), unspaced_end=unspaced_end
+        )
         prev = previous or []
         base = {
             c: self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
