@@ -72,7 +72,7 @@ class LineOrderRepairer:
         decoder,
         *,
         wide_gap_prior: float = -0.5,
-        single_gap_prior: float = -1.0,
+        single_gap_prior: float = -0.5,
         rotation_evidence: float = 3.0,
         unspaced_rotation_evidence: float = 0.0,
         glue_prior: float = -1.0,
