@@ -128,3 +128,21 @@ def test_split_pieces_keeps_gaps():
     pieces = split_pieces("الجمعية العامة   65طلبت")
     assert [p.text for p in pieces] == ["الجمعية", "العامة", "65", "طلبت"]
     assert [p.gap for p in pieces] == [1, 3, 0, 0]
+
+
+def test_second_process_gives_the_same_repair(raw_lines):
+    """Half of a long text is repaired in a forked process; the result must not depend on it."""
+    sample = raw_lines[:420]
+    serial = GlyphRepairer(profile="un", n_jobs=1).transform(sample)
+    parallel = GlyphRepairer(profile="un", n_jobs=2).transform(sample)
+    assert parallel == serial
+
+
+def test_key_filter_knows_every_key_and_few_others():
+    from egm_text.repair.lexicon import KeyFilter
+
+    keys = [f"ال{a}{b}{c}" for a in "بتثجحخد" for b in "ذرزسشصض" for c in "طظعغفقك"]
+    f = KeyFilter.build(keys, len(keys))
+    assert all(k in f for k in keys)
+    others = [f"و{a}{b}{c}ة" for a in "بتثجحخد" for b in "ذرزسشصض" for c in "طظعغفقك"]
+    assert sum(k in f for k in others) / len(others) < 0.05

@@ -14,15 +14,18 @@ import os
 import re
 import sqlite3
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from egm_text.arabic import glyph_units
 from egm_text.repair.profile import FontProfile, next_letter_context
 
-LEXICON_VERSION = 7
+LEXICON_VERSION = 8
 _SPACES = re.compile(r"\s+")
 
 
@@ -46,6 +49,44 @@ def _parse(item: str) -> Candidate:
     return (w, float(lp), tail == "1")
 
 
+class KeyFilter:
+    """A Bloom filter of the index keys (about 1% false positives, 10 bits a key).
+
+    Most look-ups the line-order search makes (two tokens glued, spans across a join) are for keys
+    that no word produces; the filter answers those without a database query.
+    """
+
+    hashes = 7
+
+    def __init__(self, bits: np.ndarray) -> None:
+        self.bits = bits
+        self.m = len(bits) * 8
+
+    @staticmethod
+    def _seeds(key: str) -> tuple[int, int]:
+        b = key.encode("utf-8")
+        return zlib.crc32(b), zlib.adler32(b) | 1
+
+    @classmethod
+    def build(cls, keys: Iterable[str], n: int) -> KeyFilter:
+        m = max(64, n * 10 // 8 * 8)
+        seeds = np.array([cls._seeds(k) for k in keys], dtype=np.uint64).reshape(-1, 2)
+        bits = np.zeros(m // 8, dtype=np.uint8)
+        for i in range(cls.hashes):
+            pos = (seeds[:, 0] + np.uint64(i) * seeds[:, 1]) % np.uint64(m)
+            np.bitwise_or.at(bits, (pos >> np.uint64(3)).astype(np.int64), (1 << (pos & np.uint64(7))).astype(np.uint8))
+        return cls(bits)
+
+    def __contains__(self, key: str) -> bool:
+        h1, h2 = self._seeds(key)
+        bits, m = self.bits, self.m
+        for i in range(self.hashes):
+            pos = (h1 + i * h2) % m
+            if not bits[pos >> 3] & (1 << (pos & 7)):
+                return False
+        return True
+
+
 class Lexicon:
     """Word log-probabilities and the garbled-form index, backed by an on-disk SQLite cache.
 
@@ -55,13 +96,23 @@ class Lexicon:
     floor = -20.0  # log-probability of a word outside the lexicon
 
     def __init__(self, db_path: Path | None, profile: FontProfile) -> None:
+        self._db_path = db_path
         self._db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) if db_path else None
+        self._filter: KeyFilter | None = None
+        if self._db is not None:
+            row = self._db.execute("SELECT bits FROM keyfilter").fetchone()
+            self._filter = KeyFilter(np.frombuffer(row[0], dtype=np.uint8).copy()) if row else None
         self._profile = profile
         self._extra_logp: dict[str, float] = {}
         self._extra_index: dict[str, list[Candidate]] = defaultdict(list)
         self._cand_memo: dict[str, list[Candidate]] = {}
         self._logp_memo: dict[str, float] = {}
         self._heads: set[str] | None = None
+
+    def reopen(self) -> None:
+        """A fresh database connection, for a forked process (SQLite connections must not cross a fork)."""
+        if self._db_path is not None:
+            self._db = sqlite3.connect(f"file:{self._db_path}?mode=ro", uri=True)
 
     def starts_multiword_key(self, token: str) -> bool:
         """Whether some key spans several garbled tokens starting with this one (else skip look-ups)."""
@@ -120,7 +171,7 @@ class Lexicon:
         got = self._cand_memo.get(key)
         if got is None:
             got = []
-            if self._db is not None:
+            if self._db is not None and (self._filter is None or key in self._filter):
                 row = self._db.execute("SELECT val FROM idx WHERE k = ?", (key,)).fetchone()
                 if row:
                     got.extend(_parse(item) for item in row[0].split("|"))
@@ -221,6 +272,8 @@ def _write_db(path: Path, logp: dict[str, float], index: dict[str, list[Candidat
         "INSERT INTO idx VALUES (?, ?)",
         ((k, "|".join(f"{w} {lp:.4f} {int(t)}" for w, lp, t in v)) for k, v in index.items()),
     )
+    db.execute("CREATE TABLE keyfilter (bits BLOB)")
+    db.execute("INSERT INTO keyfilter VALUES (?)", (KeyFilter.build(index, len(index)).bits.tobytes(),))
     db.commit()
     db.close()
     os.replace(tmp, path)
@@ -236,9 +289,21 @@ def load_lexicon(profile: FontProfile, *, n_words: int = 1_000_000, use_cache: b
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_db(path, logp, index)
+            _remove_stale(path.parent)
         except OSError:  # no writable cache: keep everything in memory for this run
             lex = Lexicon(None, profile)
             lex._extra_logp = logp
             lex._extra_index = defaultdict(list, index)
             return lex
     return Lexicon(path, profile)
+
+
+def _remove_stale(folder: Path) -> None:
+    """Delete lexicon caches of older versions: nothing reads them any more."""
+    for old in folder.glob("lexicon-v*.sqlite"):
+        version = old.name.split("-", 2)[1][1:]
+        if version.isdigit() and int(version) < LEXICON_VERSION:
+            try:
+                old.unlink()
+            except OSError:
+                pass

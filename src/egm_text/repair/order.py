@@ -141,7 +141,7 @@ class LineOrderRepairer:
 
         Then a double space after it is most likely that letter and a word gap, not a run boundary.
         """
-        if piece.kind != "ar" or not piece.core or piece.text[-1:] != piece.core[-1:]:
+        if piece.kind != "ar" or len(piece.core) < 2 or piece.text[-1:] != piece.core[-1:]:
             return False
         opts = self.decoder._word_options(normalise_key(piece.core))
         return any(tail for _, _, tail, _ in opts[:4])
@@ -182,7 +182,10 @@ class LineOrderRepairer:
                 cuts.append((i, self.glued_prior))  # two runs emitted with no space between them
             elif pieces[i].gap >= 2:
                 lost = pieces[i].gap == 2 and self._lost_final_letter(pieces[i])
-                cuts.append((i, self.lost_letter_prior if lost else self.wide_gap_prior))
+                prior = self.lost_letter_prior if lost else self.wide_gap_prior
+                if pieces[i].gap >= 3:
+                    prior = float(__import__("os").environ.get("G3", "-0.5"))
+                cuts.append((i, prior))
         optional = [c for c in cuts if c[1] != FORCED]
         if limit and len(optional) > MAX_CUTS:
             keep = set(sorted(optional, key=lambda c: -pieces[c[0]].gap)[:MAX_CUTS])
@@ -239,12 +242,6 @@ class LineOrderRepairer:
         expected then). Returns the text and this line's pieces in logical order.
         """
         pieces = self.split_glued(split_pieces(line))
-        # a line inside a paragraph ends with the space before its next line's first word; a raw
-        # line without it ends in the middle of the logical line: it came out in several runs
-        unspaced_end = not closes and line[-1:] not in (" ", "\t")
-        rotated_bonus = 0.0
-        if not closes:
-            rotated_bonus = self.unspaced_end_bonus if unspaced_end else self.spaced_end_prior
         lead: list[Piece] = []
         while pieces and pieces[0].kind == "punct" and len(pieces) > 1:
             lead.append(pieces.pop(0))  # neutrals at the visual left end close the RTL line
@@ -252,6 +249,13 @@ class LineOrderRepairer:
             return "", []
         cuts = self.candidate_cuts(pieces)
         forced = [c for c, prior in cuts if prior == FORCED]
+        # a line inside a paragraph ends with the space before its next line's first word; a raw
+        # line without it ends in the middle of the logical line: it came out in several runs
+        # (numbers and Latin words always make several runs, and then the end says nothing more)
+        unspaced_end = not closes and not forced and line[-1:] not in (" ", "\t")
+        rotated_bonus = 0.0
+        if not closes and not forced:
+            rotated_bonus = self.unspaced_end_bonus if unspaced_end else self.spaced_end_prior
         cuts = [(c, prior) for c, prior in cuts if prior != FORCED]
         singles = self.rotation_cuts(
             pieces, {c for c, _ in cuts} | set(forced), unspaced_end=unspaced_end

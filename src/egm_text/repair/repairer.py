@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -96,6 +98,7 @@ class GlyphRepairer:
         document_pair_weight: float = 1.0,
         document_pair_confidence: float = 0.6,
         n_words: int = 1_000_000,
+        n_jobs: int = 2,
     ) -> None:
         self.profile = profile
         self.lm_weight = lm_weight
@@ -107,6 +110,7 @@ class GlyphRepairer:
         self.document_pair_weight = document_pair_weight
         self.document_pair_confidence = document_pair_confidence
         self.n_words = n_words
+        self.n_jobs = n_jobs
 
     # --- learning -------------------------------------------------------------------------------
     def fit(self, raw_lines: Sequence[str], clean_lines: Sequence[str]) -> GlyphRepairer:
@@ -245,35 +249,53 @@ class GlyphRepairer:
             and has_arabic(raw)
             and (doc_garbled or garbledness(raw, self._suspicious) >= GARBLED_LINE)
         ]
-        following: dict[int, list] = {}
-        if self.order_lines and self.lookahead:
-            # a first reading of every line, so that each line's end can be matched to the next start
-            previous = None
-            for i, k in enumerate(todo):
-                nxt = todo[i + 1] if i + 1 < len(todo) else None
-                closes = nxt is not None and start_line + nxt in opener_lines
-                _, previous = self.orderer_.order(
-                    lines[k], previous, opens=start_line + k in opener_lines, closes=closes
-                )
-                following[k] = previous
         out: list[LineRepair] = [
             LineRepair(start_line + k, raw, raw.strip() if has_arabic(raw) else raw, "clean")
             for k, raw in enumerate(lines)
         ]
+        job = _Job(self, lines, todo, start_line, opener_lines, ordered_lines)
+        for k, repair in _run_parts(job, self.n_jobs):
+            out[k] = repair
+        return out
+
+    def _repair_part(self, job: _Job, lo: int, hi: int) -> list[tuple[int, LineRepair]]:
+        """Order and decode the lines todo[lo:hi]: a first reading of every line (and of one line
+        on each side), so that each line's end can be matched to the next start, then the final pass.
+
+        A part that starts a unit comes out exactly as in one pass over all lines; elsewhere its first
+        line continues the first reading of the line before instead of its final one.
+        """
+        lines, todo, start_line, opener_lines = job.lines, job.todo, job.start_line, job.opener_lines
+
+        def closes(i: int) -> bool:
+            return i + 1 < len(todo) and start_line + todo[i + 1] in opener_lines
+
+        ctx_lo, ctx_hi = max(0, lo - 1), min(len(todo), hi + 1)
+        following: dict[int, list] = {}
+        if self.order_lines and (self.lookahead or lo > 0):
+            previous = None
+            for i in range(ctx_lo, ctx_hi if self.lookahead else lo):
+                k = todo[i]
+                _, previous = self.orderer_.order(
+                    lines[k], previous, opens=start_line + k in opener_lines, closes=closes(i)
+                )
+                following[k] = previous
+        out: list[tuple[int, LineRepair]] = []
         previous = None
-        for i, k in enumerate(todo):
+        if lo > 0 and start_line + todo[lo - 1] not in job.ordered_lines:
+            previous = following.get(todo[lo - 1])
+        for i in range(lo, hi):
+            k = todo[i]
             n = start_line + k
             raw = lines[k]
             steps = []
             text = raw
-            if n in ordered_lines:
+            if n in job.ordered_lines:
                 text, previous = fix_numbers_and_brackets(KASHIDA_RUN.sub("", raw)), None
             elif self.order_lines:
-                nxt = todo[i + 1] if i + 1 < len(todo) else None
-                closes = nxt is not None and start_line + nxt in opener_lines
-                after = following.get(nxt) if nxt is not None and not closes else None
+                after = following.get(todo[i + 1]) if i + 1 < ctx_hi and not closes(i) else None
                 text, previous = self.orderer_.order(
-                    raw, previous, opens=n in opener_lines, following=after, closes=closes
+                    raw, previous, opens=n in opener_lines, following=after, closes=closes(i)
                 )
                 steps.append("order")
             repaired, words = self.decoder_.decode_line(text)
@@ -281,7 +303,7 @@ class GlyphRepairer:
             verdict = "repaired"
             if any((not w.known) or w.confidence < UNCERTAIN_BELOW for w in words):
                 verdict = "uncertain"
-            out[k] = LineRepair(n, raw, repaired, verdict, steps, words)
+            out.append((k, LineRepair(n, raw, repaired, verdict, steps, words)))
         return out
 
     def repair_stream(self, lines: Iterable[str], *, batch: int = 2000) -> Iterator[LineRepair]:
@@ -302,6 +324,76 @@ class GlyphRepairer:
     def transform(self, lines: Sequence[str]) -> list[str]:
         """Repaired text of each line (line-preserving)."""
         return [r.text for r in self.repair_and_explain(lines)]
+
+
+PARALLEL_MIN_LINES = 200  # below this, starting a second process costs more than it saves
+
+
+@dataclass
+class _Job:
+    """The lines one repair_and_explain call orders and decodes."""
+
+    repairer: GlyphRepairer
+    lines: list[str]
+    todo: list[int]  # indices of the lines to repair
+    start_line: int
+    opener_lines: set[int]
+    ordered_lines: set[int]
+
+    def split(self, parts: int) -> list[tuple[int, int]]:
+        """Ranges of todo, cut where a unit starts (a line's context never crosses a unit), else
+        in the middle (text without structure)."""
+        bounds = [0]
+        for p in range(1, parts):
+            target = len(self.todo) * p // parts
+            cut = next(
+                (i for i in range(target, len(self.todo)) if self.start_line + self.todo[i] in self.opener_lines),
+                target,
+            )
+            if cut > bounds[-1]:
+                bounds.append(cut)
+        bounds.append(len(self.todo))
+        return list(zip(bounds, bounds[1:], strict=False))
+
+
+def _run_parts(job: _Job, n_jobs: int) -> list[tuple[int, LineRepair]]:
+    """Repair the job's lines, in a second (forked) process for half of them when that pays."""
+    rep = job.repairer
+    parts = job.split(2) if n_jobs > 1 and len(job.todo) >= PARALLEL_MIN_LINES and _can_fork() else []
+    if len(parts) < 2:
+        return rep._repair_part(job, 0, len(job.todo))
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    (lo, mid), (mid2, hi) = parts[0], parts[1]
+
+    def child() -> None:
+        try:
+            rep.lexicon_.reopen()
+            send.send(("ok", rep._repair_part(job, mid2, hi)))
+        except BaseException as exc:  # the parent repairs these lines itself then
+            send.send(("error", repr(exc)))
+        finally:
+            send.close()
+
+    proc = ctx.Process(target=child, daemon=True)
+    proc.start()
+    send.close()
+    try:
+        mine = rep._repair_part(job, lo, mid)
+        try:
+            status, theirs = receive.recv()
+        except EOFError:
+            status, theirs = "error", "worker ended without a result"
+    finally:
+        receive.close()
+        proc.join()
+    if status != "ok":
+        theirs = rep._repair_part(job, mid2, hi)
+    return mine + theirs
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
 
 
 def write_audit(repairs: Iterable[LineRepair], path: str | Path) -> int:
