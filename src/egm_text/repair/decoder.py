@@ -114,6 +114,44 @@ class Decoder:
         return token, self.params.oov_logp + self.params.oov_char_logp * len(token)
 
     # --- decoding -----------------------------------------------------------------------------
+    def score_tokens(self, toks: list[str]) -> float:
+        """The score of the best reading of `toks` (what `decode_tokens` finds, without the words)."""
+        n = len(toks)
+        p = self.params
+        best = [-math.inf] * (n + 1)
+        best[0] = 0.0
+        prev_word: list[str] = [""] * (n + 1)
+        keys = [normalise_key(t) for t in toks]
+        for i in range(n):
+            if best[i] == -math.inf:
+                continue
+            prev = prev_word[i]
+            multi = self.lexicon.starts_multiword_key(keys[i])
+            for j in range(i + 1, min(n, i + MAX_SPAN) + 1):
+                if j > i + 1 and not multi:
+                    break
+                key = keys[i] if j == i + 1 else normalise_key(" ".join(keys[i:j]))
+                opts = self._word_options(key) if key else []
+                known = True
+                if not opts and j == i + 1:
+                    text, sc = self._oov(toks[i])
+                    opts, known = [(text, sc, False, p.oov_logp)], False
+                if not opts:
+                    continue
+                semicolon_ok = j == n or toks[j].startswith("و")
+                top, top_text = -math.inf, ""
+                for text, sc, _tail, lpw in opts[:5]:
+                    if text.endswith("؛") and not semicolon_ok:
+                        sc += p.semicolon_misplaced
+                    if self.lm is not None and prev and known:
+                        sc += p.bigram_weight * self.lm.bigram_bonus(prev, text, lpw)
+                    if sc > top:
+                        top, top_text = sc, text
+                if best[i] + top > best[j]:
+                    best[j] = best[i] + top
+                    prev_word[j] = top_text
+        return best[n]
+
     def decode_tokens(self, toks: list[str], gaps: list[int] | None = None) -> list[WordChoice]:
         """Best sequence of words covering a run of garbled Arabic tokens.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from egm_text.arabic import KASHIDA_RUN
 from egm_text.repair.lexicon import normalise_key
@@ -39,14 +40,14 @@ class Piece:
     text: str
     gap: int  # spaces after it in the raw line (0 = glued to the next token)
 
-    @property
+    @cached_property
     def kind(self) -> str:
         """'ltr' for numbers and Latin, 'ar' for Arabic, 'punct' for the rest."""
         if _LTR.search(self.text):
             return "ltr"
         return "ar" if _IS_AR.search(self.text) else "punct"
 
-    @property
+    @cached_property
     def core(self) -> str:
         """The Arabic letters the decoder scores (punctuation stripped)."""
         return re.sub(rf"[^{_AR}]", "", self.text) if self.kind == "ar" else ""
@@ -102,7 +103,7 @@ class LineOrderRepairer:
     def _score(self, toks: tuple[str, ...]) -> float:
         got = self._single.get(toks)
         if got is None:
-            got = sum(w.score for w in self.decoder.decode_tokens(list(toks))) if toks else 0.0
+            got = self.decoder.score_tokens(list(toks)) if toks else 0.0
             self._single[toks] = got
         return got
 
