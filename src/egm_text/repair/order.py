@@ -30,6 +30,7 @@ FORCED = float("inf")
 MAX_ARRANGEMENTS = 256  # cut arrangements scored per line, at most
 EDGE_TOKENS = 2  # garbled tokens on each side of a join that the decoder reads to score it
 _ENDS_SENTENCE = re.compile(r"[.؟!:]$")
+_ENDS_UNIT = re.compile(r"[.؟!:][\"'”»)]*$")
 _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
 
 
@@ -83,6 +84,7 @@ class LineOrderRepairer:
         closing_weight: float = 1.0,
         unspaced_end_bonus: float = 1.5,
         spaced_end_prior: float = -0.5,
+        unit_end_bonus: float = 2.0,
     ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
@@ -96,6 +98,7 @@ class LineOrderRepairer:
         self.closing_weight = closing_weight
         self.unspaced_end_bonus = unspaced_end_bonus
         self.spaced_end_prior = spaced_end_prior
+        self.unit_end_bonus = unit_end_bonus
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
         self._single: dict[tuple[str, ...], float] = {}
 
@@ -261,6 +264,14 @@ class LineOrderRepairer:
         singles = self.rotation_cuts(
             pieces, {c for c, _ in cuts} | set(forced), unspaced_end=unspaced_end
         )
+        if closes and not _ENDS_UNIT.search(pieces[-1].text):
+            # the last line of a unit ends its last sentence: a full stop inside may be the logical end
+            taken = {c for c, _ in cuts + singles} | set(forced)
+            singles += [
+                (i, self.single_gap_prior)
+                for i in range(len(pieces) - 1)
+                if i not in taken and pieces[i].gap == 1 and _ENDS_UNIT.search(pieces[i].text)
+            ]
         prev = previous or []
         base = {
             c: self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
@@ -289,6 +300,8 @@ class LineOrderRepairer:
         closing = {
             e: self.affinity(pieces[max(0, e - 1) : e + 1], following)[0] if following else 0.0 for e in ends
         }
+        if closes:  # no next line to lead into: the logical end should close a sentence
+            closing = {e: self.unit_end_bonus if _ENDS_UNIT.search(pieces[e].text) else 0.0 for e in ends}
         best_score, best_sets = None, tuple(forced)
         options = [()] + [(c,) for c in singles]
         for r, single in itertools.product(range(0, len(cuts) + 1), options):
