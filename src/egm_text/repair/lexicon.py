@@ -129,8 +129,9 @@ class Lexicon:
         todo = [k for k in set(keys) if k and k not in self._cand_memo]
         found: dict[str, list[Candidate]] = {k: [] for k in todo}
         if self._db is not None:
-            for i in range(0, len(todo), _BATCH):
-                chunk = todo[i : i + _BATCH]
+            ask = todo if self._filter is None else [k for k in todo if k in self._filter]
+            for i in range(0, len(ask), _BATCH):
+                chunk = ask[i : i + _BATCH]
                 q = f"SELECT k, val FROM idx WHERE k IN ({','.join('?' * len(chunk))})"
                 for k, val in self._db.execute(q, chunk):
                     found[k] = [_parse(item) for item in val.split("|")]

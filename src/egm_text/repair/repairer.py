@@ -190,7 +190,12 @@ class GlyphRepairer:
         self._load_profile()
         sample = [line for line in lines if line.strip()]
         step = max(1, len(sample) // 200)
-        return garbledness("\n".join(sample[::step]), self._suspicious) >= GARBLED_DOCUMENT
+        text = "\n".join(sample[::step])
+        tokens = set(_AR_RUN.findall(KASHIDA_RUN.sub("", text)))
+        keys = {normalise_key(t) for t in tokens}
+        self.lexicon_.prefetch(keys | {k[:-1] for k in keys if k[-1:] in ("ل", "ع")})
+        self.lexicon_.prefetch_words(tokens)
+        return garbledness(text, self._suspicious) >= GARBLED_DOCUMENT
 
     def _prefetch(self, lines: Sequence[str]) -> None:
         """Batch the lexicon look-ups the decoder will need for these lines."""
