@@ -79,7 +79,7 @@ class LineOrderRepairer:
         unspaced_rotation_evidence: float = 0.0,
         glue_prior: float = -1.0,
         lost_letter_prior: float = -4.5,
-        opening_weight: float = 2.0,
+        opening_weight: float = 1.0,
         glued_prior: float = -1.5,
         closing_weight: float = 1.0,
         unspaced_end_bonus: float = 1.5,
