@@ -116,9 +116,38 @@ class Decoder:
     # --- decoding -----------------------------------------------------------------------------
     def score_tokens(self, toks: list[str]) -> float:
         """The score of the best reading of `toks` (what `decode_tokens` finds, without the words)."""
+        return self._lattice(toks, [0] * len(toks), alternatives=False)[0][len(toks)] if toks else 0.0
+
+    def decode_tokens(self, toks: list[str], gaps: list[int] | None = None) -> list[WordChoice]:
+        """Best sequence of words covering a run of garbled Arabic tokens.
+
+        `gaps[i]` is the number of spaces after token i in the garbled text: 1 is a plain word gap,
+        2 usually a lost final letter plus the gap; 0 or 3 and more say nothing (run ends, joins).
+        """
+        n = len(toks)
+        if n == 0:
+            return []
+        _, back = self._lattice(toks, gaps or [0] * n, alternatives=True)
+        out: list[WordChoice] = []
+        j = n
+        while j > 0:
+            i, w, s, alts, known = back[j]  # type: ignore[misc]
+            margin = s - alts[0][1] if alts else 10.0
+            conf = 1.0 / (1.0 + math.exp(-margin)) if known else 0.0
+            out.append(WordChoice(" ".join(toks[i:j]), w, s, conf, list(alts), known))
+            j = i
+        return out[::-1]
+
+    def _lattice(
+        self, toks: list[str], gaps: list[int], *, alternatives: bool
+    ) -> tuple[list[float], list[tuple | None]]:
+        """Viterbi over the words a run of tokens can spell: best score up to each token boundary and
+        back-pointers (start, word, score, runners-up, known). The order search only needs the score,
+        so it skips ranking the runners-up (`alternatives=False`)."""
         n = len(toks)
         p = self.params
         best = [-math.inf] * (n + 1)
+        back: list[tuple | None] = [None] * (n + 1)
         best[0] = 0.0
         prev_word: list[str] = [""] * (n + 1)
         keys = [normalise_key(t) for t in toks]
@@ -138,81 +167,30 @@ class Decoder:
                     opts, known = [(text, sc, False, p.oov_logp)], False
                 if not opts:
                     continue
-                semicolon_ok = j == n or toks[j].startswith("و")
-                top, top_text = -math.inf, ""
-                for text, sc, _tail, lpw in opts[:5]:
-                    if text.endswith("؛") and not semicolon_ok:
-                        sc += p.semicolon_misplaced
-                    if self.lm is not None and prev and known:
-                        sc += p.bigram_weight * self.lm.bigram_bonus(prev, text, lpw)
-                    if sc > top:
-                        top, top_text = sc, text
-                if best[i] + top > best[j]:
-                    best[j] = best[i] + top
-                    prev_word[j] = top_text
-        return best[n]
-
-    def decode_tokens(self, toks: list[str], gaps: list[int] | None = None) -> list[WordChoice]:
-        """Best sequence of words covering a run of garbled Arabic tokens.
-
-        `gaps[i]` is the number of spaces after token i in the garbled text: 1 is a plain word gap,
-        2 usually a lost final letter plus the gap; 0 or 3 and more say nothing (run ends, joins).
-        """
-        n = len(toks)
-        if n == 0:
-            return []
-        gaps = gaps or [0] * n
-        p = self.params
-        best = [-math.inf] * (n + 1)
-        back: list[tuple | None] = [None] * (n + 1)
-        best[0] = 0.0
-        prev_word: list[str] = [""] * (n + 1)
-        for i in range(n):
-            if best[i] == -math.inf:
-                continue
-            prev = prev_word[i]
-            multi = self.lexicon.starts_multiword_key(normalise_key(toks[i]))
-            for j in range(i + 1, min(n, i + MAX_SPAN) + 1):
-                if j > i + 1 and not multi:
-                    break
-                key = normalise_key(" ".join(toks[i:j]))
-                opts = self._word_options(key) if key else []
-                known = True
-                if not opts and j == i + 1:
-                    text, sc = self._oov(toks[i])
-                    opts, known = [(text, sc, False, p.oov_logp)], False
-                if not opts:
-                    continue
-                scored = []
                 # a semicolon closes a clause: at the end of the run or before a conjunction
                 semicolon_ok = j == n or toks[j].startswith("و")
+                gap = gaps[j - 1]
+                scored = []
+                w, s = "", -math.inf
                 for text, sc, tail, lpw in opts[:5]:
                     if text.endswith("؛") and not semicolon_ok:
                         sc += p.semicolon_misplaced
-                    gap = gaps[j - 1]
-                    if tail:
+                    if tail and gap:
                         sc += p.tail_space_missing if gap == 1 else p.tail_space_seen if gap == 2 else 0.0
                     elif gap == 2:
                         sc += p.extra_space_unexplained
                     if self.lm is not None and prev and known:
                         sc += p.bigram_weight * self.lm.bigram_bonus(prev, text, lpw)
-                    scored.append((text, sc))
-                scored.sort(key=lambda kv: -kv[1])
-                w, s = scored[0]
-                total = best[i] + s
-                if total > best[j]:
-                    best[j] = total
-                    back[j] = (i, w, s, scored[1:4], known)
+                    if sc > s:
+                        w, s = text, sc
+                    if alternatives:
+                        scored.append((text, sc))
+                alts = sorted(scored, key=lambda kv: -kv[1])[1:4] if alternatives else []
+                if best[i] + s > best[j]:
+                    best[j] = best[i] + s
+                    back[j] = (i, w, s, alts, known)
                     prev_word[j] = w
-        out: list[WordChoice] = []
-        j = n
-        while j > 0:
-            i, w, s, alts, known = back[j]  # type: ignore[misc]
-            margin = s - alts[0][1] if alts else 10.0
-            conf = 1.0 / (1.0 + math.exp(-margin)) if known else 0.0
-            out.append(WordChoice(" ".join(toks[i:j]), w, s, conf, list(alts), known))
-            j = i
-        return out[::-1]
+        return best, back
 
     def decode_line(self, line: str) -> tuple[str, list[WordChoice]]:
         """Repair one garbled line (already in logical order); non-Arabic text is kept as it is."""
