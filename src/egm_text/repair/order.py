@@ -29,8 +29,7 @@ MAX_CUTS = 9  # optional cuts searched exhaustively per line; more are pruned by
 FORCED = float("inf")
 MAX_ARRANGEMENTS = 256  # cut arrangements scored per line, at most
 EDGE_TOKENS = 2  # garbled tokens on each side of a join that the decoder reads to score it
-_ENDS_SENTENCE = re.compile(r"[.؟!:]$")
-_ENDS_UNIT = re.compile(r"[.؟!:][\"'”»)]*$")
+_ENDS_SENTENCE = re.compile(r"[.؟!:][\"'”»)]*$")  # a full stop, perhaps inside closing quotes
 _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
 
 
@@ -264,13 +263,13 @@ class LineOrderRepairer:
         singles = self.rotation_cuts(
             pieces, {c for c, _ in cuts} | set(forced), unspaced_end=unspaced_end
         )
-        if closes and not _ENDS_UNIT.search(pieces[-1].text):
+        if closes and not _ENDS_SENTENCE.search(pieces[-1].text):
             # the last line of a unit ends its last sentence: a full stop inside may be the logical end
             taken = {c for c, _ in cuts + singles} | set(forced)
             singles += [
                 (i, self.single_gap_prior)
                 for i in range(len(pieces) - 1)
-                if i not in taken and pieces[i].gap == 1 and _ENDS_UNIT.search(pieces[i].text)
+                if i not in taken and pieces[i].gap == 1 and _ENDS_SENTENCE.search(pieces[i].text)
             ]
         prev = previous or []
         base = {
@@ -301,7 +300,7 @@ class LineOrderRepairer:
             e: self.affinity(pieces[max(0, e - 1) : e + 1], following)[0] if following else 0.0 for e in ends
         }
         if closes:  # no next line to lead into: the logical end should close a sentence
-            closing = {e: self.unit_end_bonus if _ENDS_UNIT.search(pieces[e].text) else 0.0 for e in ends}
+            closing = {e: self.unit_end_bonus if _ENDS_SENTENCE.search(pieces[e].text) else 0.0 for e in ends}
         best_score, best_sets = None, tuple(forced)
         options = [()] + [(c,) for c in singles]
         for r, single in itertools.product(range(0, len(cuts) + 1), options):
