@@ -101,6 +101,10 @@ class Decoder:
         self._arc_memo[key] = got
         return got
 
+    def is_known(self, token: str) -> bool:
+        """Whether the lexicon (or the document's vocabulary) knows this word as written."""
+        return self.word_logp(token) > self.lexicon.floor
+
     def is_suspicious(self, token: str, *, margin: float = 3.0) -> bool:
         """A token the garbled reading explains much better than the literal one.
 

@@ -27,3 +27,22 @@ def garbledness(text: str, suspicious: Callable[[str], bool]) -> float:
 
 def has_arabic(text: str) -> bool:
     return bool(re.search(r"[\u0621-\u064A]", text))
+
+
+CLEAN_LINE_MIN_WORDS = 8  # a shorter line can be all real words by chance (`في`, `من`, `الم`)
+_NOT_ARABIC_TEXT = re.compile(r"[0-9A-Za-z\u0660-\u0669()\[\]/]")
+
+
+def reads_clean(line: str, known: Callable[[str], bool], suspicious: Callable[[str], bool]) -> bool:
+    """Whether a line of a garbled document was drawn by a sound font (a cover title, a name block).
+
+    Such a line is all known, unsuspicious words of two letters or more, without kashida runs; lines
+    with digits, Latin or brackets are excluded, since the broken font also scrambles their run order.
+    """
+    if KASHIDA_RUN.search(line) or _NOT_ARABIC_TEXT.search(line):
+        return False
+    toks = AR_WORD.findall(line)
+    return (
+        len(toks) >= CLEAN_LINE_MIN_WORDS
+        and all(len(t) > 1 and known(t) and not suspicious(t) for t in toks)
+    )

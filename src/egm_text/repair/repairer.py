@@ -20,7 +20,7 @@ from pathlib import Path
 from egm_text.arabic import KASHIDA_RUN
 from egm_text.errors import NotFittedError, ProfileError
 from egm_text.repair.decoder import MAX_SPAN, Decoder, DecoderParams, WordChoice
-from egm_text.repair.garbledness import GARBLED_DOCUMENT, GARBLED_LINE, garbledness, has_arabic
+from egm_text.repair.garbledness import GARBLED_DOCUMENT, GARBLED_LINE, garbledness, has_arabic, reads_clean
 from egm_text.repair.learn import fit_profile
 from egm_text.repair.lexicon import Lexicon, load_lexicon, normalise_key
 from egm_text.repair.lm import DomainLM, bundled_corpus_text
@@ -252,7 +252,11 @@ class GlyphRepairer:
             for k, raw in enumerate(lines)
             if raw.strip()
             and has_arabic(raw)
-            and (doc_garbled or garbledness(raw, self._suspicious) >= GARBLED_LINE)
+            and (
+                not reads_clean(raw, self.decoder_.is_known, self._suspicious)
+                if doc_garbled
+                else garbledness(raw, self._suspicious) >= GARBLED_LINE
+            )
         ]
         out: list[LineRepair] = [
             LineRepair(start_line + k, raw, raw.strip() if has_arabic(raw) else raw, "clean")
