@@ -55,6 +55,9 @@ def test_profile_fitted_from_pairs_learns_channel(gold, raw_lines):
     p = fit_profile(pairs[:200])
     assert p.output_for("خ", "medi", "ب") == "ء"  # الخبراء -> الءبراء
     assert p.output_for("ل", "isol") == "ع"  # الدول -> الدوع
+    # a glyph drawn as two letters is the wrong glyph's output, not a stray letter after a right one
+    assert p.distribution("ع", "init", "ي").get("لا", 0) > 0.2  # الاجتماعية -> الاجتمالاية
+    assert p.distribution("ا", "fina").get("ال", 0) == 0
     assert p.training_hash and len(p.training_hash) == 16
 
 

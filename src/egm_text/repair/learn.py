@@ -60,7 +60,8 @@ def _align_line(
     observed = [""] * len(units)
     seen = [False] * len(units)
     last_unit = -1
-    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(pred, raw):
+    ops = list(Levenshtein.opcodes(pred, raw))
+    for o, (tag, i1, i2, j1, j2) in enumerate(ops):
         if tag in ("equal", "replace"):
             n_pred, n_raw = i2 - i1, j2 - j1
             for k in range(n_pred):
@@ -76,10 +77,19 @@ def _align_line(
                 seen[owner[k]] = True
                 last_unit = owner[k]
         elif tag == "insert":
-            # Give inserted text to a unit predicted empty right here, else to the previous unit.
+            # Give inserted text to a unit predicted empty right here; else to the next unit when that
+            # one is drawn wrong and the previous one right (a glyph drawn as two letters, `ع`->`لا`,
+            # not a right letter plus a stray one); else to the previous unit.
             nxt = owner[i1] if i1 < len(owner) else len(units)
             gap = [u for u in range(last_unit + 1, nxt) if not pieces[u]]
-            target = gap[0] if gap else last_unit
+            after = ops[o + 1][0] if o + 1 < len(ops) else None
+            before = ops[o - 1][0] if o > 0 else None
+            if gap:
+                target = gap[0]
+            elif after == "replace" and before == "equal" and nxt < len(units):
+                target = nxt
+            else:
+                target = last_unit
             if target >= 0:
                 observed[target] += raw[j1:j2]
                 seen[target] = True
