@@ -21,6 +21,11 @@ _PIECE = re.compile(r"[\u0621-\u064A]+|\s+|[^\s\u0621-\u064A]+")
 _AR_TOKEN = re.compile(r"[\u0621-\u064A]+")
 
 
+def without_garbled_mark(key: str) -> str | None:
+    """The key without its final `ل`/`ع` when that may be a comma/semicolon the font garbled, else None."""
+    return key[:-1] if len(key) > 1 and key[-1] in "لع" and key[-2] != " " else None
+
+
 @dataclass
 class DecoderParams:
     """Weights of the decoder's score; keyword-only, declared once."""
@@ -89,9 +94,9 @@ class Decoder:
 
         for w, lpc, tail in self.lexicon.candidates(key):
             add(w, lpc, tail, w)
-        if len(key) > 1 and key[-1] in "لع" and key[-2] != " ":
+        if (bare := without_garbled_mark(key)) is not None:
             mark, lpm = ("،", p.comma_logp) if key[-1] == "ل" else ("؛", p.semicolon_logp)
-            for w, lpc, _tail in self.lexicon.candidates(key[:-1]):
+            for w, lpc, _tail in self.lexicon.candidates(bare):
                 add(w + mark, lpc, False, w, lpm)
         if key == "ل":
             opts[("،", False)] = (p.comma_logp - 1.0, 0.0)

@@ -30,7 +30,7 @@ def has_arabic(text: str) -> bool:
 
 
 CLEAN_LINE_MIN_WORDS = 8  # a shorter line can be all real words by chance (`في`, `من`, `الم`)
-_NOT_ARABIC_TEXT = re.compile(r"[0-9A-Za-z\u0660-\u0669()\[\]/]")
+_MIXED_DIRECTION = re.compile(r"[0-9A-Za-z\u0660-\u0669()\[\]/]")
 
 
 def reads_clean(line: str, known: Callable[[str], bool], suspicious: Callable[[str], bool]) -> bool:
@@ -39,7 +39,7 @@ def reads_clean(line: str, known: Callable[[str], bool], suspicious: Callable[[s
     Such a line is all known, unsuspicious words of two letters or more, without kashida runs; lines
     with digits, Latin or brackets are excluded, since the broken font also scrambles their run order.
     """
-    if KASHIDA_RUN.search(line) or _NOT_ARABIC_TEXT.search(line):
+    if KASHIDA_RUN.search(line) or _MIXED_DIRECTION.search(line):
         return False
     toks = AR_WORD.findall(line)
     return (

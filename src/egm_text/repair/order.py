@@ -185,10 +185,7 @@ class LineOrderRepairer:
                 cuts.append((i, self.glued_prior))  # two runs emitted with no space between them
             elif pieces[i].gap >= 2:
                 lost = pieces[i].gap == 2 and self._lost_final_letter(pieces[i])
-                prior = self.lost_letter_prior if lost else self.wide_gap_prior
-                if pieces[i].gap >= 3:
-                    prior = float(__import__("os").environ.get("G3", "-0.5"))
-                cuts.append((i, prior))
+                cuts.append((i, self.lost_letter_prior if lost else self.wide_gap_prior))
         optional = [c for c in cuts if c[1] != FORCED]
         if limit and len(optional) > MAX_CUTS:
             keep = set(sorted(optional, key=lambda c: -pieces[c[0]].gap)[:MAX_CUTS])

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from egm_text.arabic import KASHIDA_RUN
 from egm_text.errors import NotFittedError, ProfileError
-from egm_text.repair.decoder import MAX_SPAN, Decoder, DecoderParams, WordChoice
+from egm_text.repair.decoder import MAX_SPAN, Decoder, DecoderParams, WordChoice, without_garbled_mark
 from egm_text.repair.garbledness import GARBLED_DOCUMENT, GARBLED_LINE, garbledness, has_arabic, reads_clean
 from egm_text.repair.learn import fit_profile
 from egm_text.repair.lexicon import Lexicon, load_lexicon, normalise_key
@@ -192,8 +192,7 @@ class GlyphRepairer:
         step = max(1, len(sample) // 200)
         text = "\n".join(sample[::step])
         tokens = set(_AR_RUN.findall(KASHIDA_RUN.sub("", text)))
-        keys = {normalise_key(t) for t in tokens}
-        self.lexicon_.prefetch(keys | {k[:-1] for k in keys if k[-1:] in ("ل", "ع")})
+        self.lexicon_.prefetch(k for t in tokens for k in _lookup_keys(normalise_key(t)))
         self.lexicon_.prefetch_words(tokens)
         return garbledness(text, self._suspicious) >= GARBLED_DOCUMENT
 
@@ -207,10 +206,7 @@ class GlyphRepairer:
             words.update(cores)
             for i in range(len(cores)):
                 for j in range(i + 1, min(len(cores), i + MAX_SPAN) + 1):
-                    key = normalise_key(" ".join(cores[i:j]))
-                    keys.append(key)
-                    if key[-1:] in ("ل", "ع"):
-                        keys.append(key[:-1])
+                    keys += _lookup_keys(normalise_key(" ".join(cores[i:j])))
             if len(cores) > 1:
                 keys.append(normalise_key(cores[-1] + cores[0]))
         self.lexicon_.prefetch(keys)
@@ -440,3 +436,9 @@ def repair_text(text: str, *, repairer: GlyphRepairer | None = None) -> str:
 
 
 __all__ = ["GlyphRepairer", "LineRepair", "ProfileError", "repair_text", "write_audit", "default_repairer"]
+
+
+def _lookup_keys(key: str) -> list[str]:
+    """The index keys the decoder asks for when it reads a garbled key."""
+    bare = without_garbled_mark(key)
+    return [key] if bare is None else [key, bare]
