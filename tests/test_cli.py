@@ -90,3 +90,9 @@ def test_unwritable_output_folder_is_a_clear_error(tmp_path):
     r = run_cli("run", str(RAW), "--out", str(blocker / "sub"), "--no-analysis", "--quiet")
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert "cannot" in r.stderr
+
+
+def test_missing_option_is_a_usage_error():
+    r = run_cli("evaluate", str(RAW))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "internal error" not in r.stderr and "gold" in r.stderr
