@@ -127,6 +127,16 @@ def test_repair_text_api_and_numbers(raw_lines):
     assert fix_numbers_and_brackets("طلبت في قرارها 230/ 65") == "طلبت في قرارها 65/230"
 
 
+def test_decoder_reads_hamza_and_lost_letters_from_the_garbled_text(repairer):
+    repairer.transform([])  # loads the profile
+    decoder = repairer.decoder_
+    # keys ignore ئ (a single one may be a kashida), so the garbled text decides between these two
+    assert decoder.decode_line("قضائيا")[0] == "قضائيا"
+    assert decoder.decode_line("قضايا")[0] == "قضايا"
+    # a double space before a quote or a number is a lost final letter (ه) too
+    assert decoder.decode_line('في مادت  2 بأن  "تصوير')[0] == 'في مادته 2 بأنه "تصوير'
+
+
 def test_split_pieces_keeps_gaps():
     pieces = split_pieces("الجمعية العامة   65طلبت")
     assert [p.text for p in pieces] == ["الجمعية", "العامة", "65", "طلبت"]

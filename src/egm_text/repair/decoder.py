@@ -40,6 +40,8 @@ class DecoderParams:
     tail_space_seen: float = 5.0  # a lost-letter reading where the garbled text shows the extra space
     extra_space_unexplained: float = -2.0  # a plain reading where the gap is wider than one space
     semicolon_misplaced: float = -6.0  # a semicolon reading in the middle of a clause
+    lone_kashida: float = -1.5  # per single ئ of the garbled text read as a kashida, not as the letter
+    hamza_unseen: float = -3.0  # per ئ of the word that the garbled text does not show
 
 
 @dataclass
@@ -179,9 +181,16 @@ class Decoder:
                 # a semicolon closes a clause: at the end of the run or before a conjunction
                 semicolon_ok = j == n or toks[j].startswith("و")
                 gap = gaps[j - 1]
+                # kashida runs are gone, but a single ئ may still be one: keys ignore ئ, so a word's
+                # real ئ is checked against the garbled text here (قضائيا vs قضايا)
+                shown = sum(t.count("ئ") for t in toks[i:j])
                 scored = []
                 w, s = "", -math.inf
                 for text, sc, tail, lpw in opts[:5]:
+                    if (need := text.count("ئ") - shown) > 0:
+                        sc += p.hamza_unseen * need
+                    elif need < 0:
+                        sc += p.lone_kashida * -need
                     if text.endswith("؛") and not semicolon_ok:
                         sc += p.semicolon_misplaced
                     if tail and gap:
@@ -218,6 +227,8 @@ class Decoder:
             elif piece.isspace():
                 items.append(("space", len(piece)))
             else:
+                if len(items) > 1 and items[-1][0] == "space" and items[-2][0] == "run":
+                    items[-2][1][1][-1] = items[-1][1]  # type: ignore[index]  # `بأن  "تصوير`: a lost letter before a quote
                 items.append(("lit", piece))
         out: list[str] = []
         choices: list[WordChoice] = []
