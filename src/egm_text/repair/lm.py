@@ -30,9 +30,10 @@ def words_of(text: str) -> list[str]:
 class DomainLM:
     """Unigram adaptation and bigram bonuses learned from in-domain clean text."""
 
-    def __init__(self, *, mix: float = 0.3, mu: float = 200.0) -> None:
+    def __init__(self, *, mix: float = 0.3, mu: float = 200.0, unseen_floor: float = -0.75) -> None:
         self.mix = mix  # weight of the in-domain unigram against wordfreq
         self.mu = mu  # Dirichlet prior strength of the bigram towards the unigram
+        self.unseen_floor = unseen_floor  # the lowest bonus of a pair never seen
         self.uni: Counter[str] = Counter()
         self.ctx: Counter[str] = Counter()  # how often a word was seen with a successor counted
         self.bi: Counter[tuple[str, str]] = Counter()
@@ -61,7 +62,7 @@ class DomainLM:
 
     def with_pairs(self, pairs: Counter[tuple[str, str]], *, weight: float = 1.0) -> DomainLM:
         """A copy that also knows these word pairs (e.g. read from the document being repaired)."""
-        new = DomainLM(mix=self.mix, mu=self.mu)
+        new = DomainLM(mix=self.mix, mu=self.mu, unseen_floor=self.unseen_floor)
         new.uni, new.total = self.uni, self.total
         new.starts, new.start_chars, new.first_chars = self.starts, self.start_chars, self.first_chars
         new.bi = Counter(self.bi)
@@ -101,7 +102,10 @@ class DomainLM:
         prev = prev.rstrip("،؛")
         word = word.rstrip("،؛")
         p = math.exp(word_logp)
-        return math.log((self.bi.get((prev, word), 0) + self.mu * p) / (c_prev + self.mu)) - word_logp
+        c = self.bi.get((prev, word), 0)
+        if not c:  # mostly sparsity in a corpus this small: a frequent `prev` must not forbid the pair
+            return max(self.unseen_floor, math.log((self.mu * p) / (c_prev + self.mu)) - word_logp)
+        return math.log((c + self.mu * p) / (c_prev + self.mu)) - word_logp
 
 
 @lru_cache(maxsize=1)
