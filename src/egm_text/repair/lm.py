@@ -17,7 +17,7 @@ from importlib import resources
 
 from egm_text.arabic import AR_WORD
 
-_PARA_MARK = re.compile(r"^\s*\d{1,3}\s*-\s*")
+_PARA_MARK = re.compile(r"^\s*(?:\d{1,3}\s*-|\([\u0621-\u064A ]{1,7}\))\s*")
 _AFTER_STOP = re.compile(r"[.؟!:]\s+\W*([\u0621-\u064A]+)")
 
 
@@ -54,7 +54,11 @@ class DomainLM:
                 self.first_chars.update(w[0] for w in ws)
                 self.total += len(ws)
                 opener = _PARA_MARK.match(line)
-                if ws and (line_starts_are_sentences or opener):
+                if opener:  # the paragraph number or list label is no word of the sentence
+                    head = words_of(line[opener.end() :])[:1]
+                    if head:
+                        self._start(head[0])
+                elif ws and line_starts_are_sentences:
                     self._start(ws[0])
                 for m in _AFTER_STOP.finditer(line):
                     self._start(m.group(1))
