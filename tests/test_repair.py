@@ -11,7 +11,7 @@ from egm_text.errors import NotFittedError, ProfileError
 from egm_text.evaluate import arabic_words_changed, norm_line, score_repair
 from egm_text.repair import GlyphRepairer, repair_text
 from egm_text.repair.learn import fit_profile
-from egm_text.repair.order import fix_numbers_and_brackets, split_pieces
+from egm_text.repair.order import fix_numbers_and_brackets, reattach_conjunction, split_pieces
 from egm_text.repair.profile import FontProfile, load_default_profile
 
 CASES = Path(__file__).parent / "data" / "repair_cases.tsv"
@@ -135,6 +135,12 @@ def test_decoder_reads_hamza_and_lost_letters_from_the_garbled_text(repairer):
     assert decoder.decode_line("قضايا")[0] == "قضايا"
     # a double space before a quote or a number is a lost final letter (ه) too
     assert decoder.decode_line('في مادت  2 بأن  "تصوير')[0] == 'في مادته 2 بأنه "تصوير'
+
+
+def test_stranded_conjunction_goes_back_on_the_first_word(repairer, raw_lines):
+    pieces = reattach_conjunction(split_pieces("تطورها في عالم متغيرل  و "))
+    assert [p.text for p in pieces] == ["وتطورها", "في", "عالم", "متغيرل"]
+    assert repairer.transform([raw_lines[9]])[0].startswith("وتطورها في عالم متغير، فريق خبراء حكوميا دوليا")
 
 
 def test_split_pieces_keeps_gaps():

@@ -65,6 +65,17 @@ def split_pieces(line: str) -> list[Piece]:
     return pieces
 
 
+def reattach_conjunction(pieces: list[Piece]) -> list[Piece]:
+    """Put a conjunction `و` stranded at the visual end of a line back on the line's first word.
+
+    `و` never joins its neighbours, so the font draws it as a glyph run of its own, and the extraction
+    writes that run at the far (left) end: `تطورها في ... إجراء و` is `وتطورها في ... إجراء`.
+    """
+    if len(pieces) > 1 and pieces[-1].text == "و" and pieces[0].kind == "ar":
+        return [Piece("و" + pieces[0].text, pieces[0].gap), *pieces[1:-1]]
+    return pieces
+
+
 class LineOrderRepairer:
     """Chooses the cuts of a line whose reversal the decoder scores best."""
 
@@ -194,7 +205,7 @@ class LineOrderRepairer:
 
     def runs(self, line: str) -> list[list[str]]:
         """Arabic token runs of a raw line that no candidate cut splits: their order is logical."""
-        pieces = self.split_glued(split_pieces(line))
+        pieces = self.split_glued(reattach_conjunction(split_pieces(line)))
         cut_after = {c for c, _ in self.candidate_cuts(pieces, limit=False)}
         runs: list[list[str]] = [[]]
         for i, p in enumerate(pieces):
@@ -241,7 +252,7 @@ class LineOrderRepairer:
         the line's end should lead into; `closes` says the line ends its unit (no trailing space is
         expected then). Returns the text and this line's pieces in logical order.
         """
-        pieces = self.split_glued(split_pieces(line))
+        pieces = self.split_glued(reattach_conjunction(split_pieces(line)))
         lead: list[Piece] = []
         while pieces and pieces[0].kind == "punct" and len(pieces) > 1:
             lead.append(pieces.pop(0))  # neutrals at the visual left end close the RTL line
