@@ -10,6 +10,7 @@ under a key made of the lexicon version, the profile's fingerprint and the word 
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import re
 import sqlite3
@@ -25,7 +26,7 @@ import numpy as np
 from egm_text.arabic import glyph_units
 from egm_text.repair.profile import FontProfile, next_letter_context
 
-LEXICON_VERSION = 8
+LEXICON_VERSION = 9
 _SPACES = re.compile(r"\s+")
 
 
@@ -226,7 +227,7 @@ class _Garbler:
     def _options(self, unit: str, form: str, nxt: str) -> tuple[tuple[str, float], ...]:
         dist = self.profile.distribution(unit, form, nxt)
         opts = [(o.replace("ئ", ""), math.log(p)) for o, p in dist.items() if p >= self.min_prob]
-        return tuple(sorted(opts, key=lambda x: -x[1]))
+        return tuple(sorted(opts, key=lambda x: (-x[1], x[0])))  # ties in a fixed order: builds are reproducible
 
     def variants(self, word: str) -> list[tuple[str, float, bool]]:
         """(key, log-probability, ends-with-lost-letter-space) for the word's likely garbled forms."""
@@ -250,15 +251,46 @@ class _Garbler:
 
 
 def build_index(
-    profile: FontProfile, words: dict[str, float], *, min_prob: float = 0.04
+    profile: FontProfile, words: dict[str, float], *, min_prob: float = 0.04, n_jobs: int = 2
 ) -> dict[str, list[Candidate]]:
-    """Map every likely garbled key to its candidates (word, log P(key | word), tail space)."""
-    garbler = _Garbler(profile, min_prob=min_prob)
+    """Map every likely garbled key to its candidates (word, log P(key | word), tail space).
+
+    Enumerating the garbled forms of a million words is the slow part of a cold start; with
+    `n_jobs` > 1 (and fork available) forked workers enumerate chunks of the words while this
+    process merges what they send back.
+    """
     index: dict[str, list[Candidate]] = defaultdict(list)
-    for w in words:
+    ordered = list(words)
+    if n_jobs > 1 and len(ordered) >= 2 * _BUILD_CHUNK and _can_fork():
+        chunks = [ordered[i : i + _BUILD_CHUNK] for i in range(0, len(ordered), _BUILD_CHUNK)]
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(n_jobs, initializer=_init_worker, initargs=(profile, min_prob)) as pool:
+            for part in pool.imap(_variants_of_chunk, chunks):
+                for key, w, lp, tail in part:
+                    index[key].append((w, lp, tail))
+        return dict(index)
+    garbler = _Garbler(profile, min_prob=min_prob)
+    for w in ordered:
         for key, lp, tail in garbler.variants(w):
             index[key].append((w, lp, tail))
     return dict(index)
+
+
+_BUILD_CHUNK = 50_000  # words a worker garbles per task
+_WORKER: dict[str, _Garbler] = {}
+
+
+def _init_worker(profile: FontProfile, min_prob: float) -> None:
+    _WORKER["garbler"] = _Garbler(profile, min_prob=min_prob)
+
+
+def _variants_of_chunk(chunk: list[str]) -> list[tuple[str, str, float, bool]]:
+    garbler = _WORKER["garbler"]
+    return [(key, w, lp, tail) for w in chunk for key, lp, tail in garbler.variants(w)]
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
 
 
 def _write_db(path: Path, logp: dict[str, float], index: dict[str, list[Candidate]]) -> None:
