@@ -204,8 +204,15 @@ class LineOrderRepairer:
         return cuts
 
     def runs(self, line: str) -> list[list[str]]:
-        """Arabic token runs of a raw line that no candidate cut splits: their order is logical."""
+        """Arabic token runs of a raw line that no candidate cut splits: their order is logical.
+
+        A line whose ends join well may be rotated at any single space (see `rotation_cuts`), so none
+        of its word pairs is certain: it has no runs. Counting them anyway would vouch for the raw
+        order of exactly the lines whose order is in question.
+        """
         pieces = self.split_glued(reattach_conjunction(split_pieces(line)))
+        if self.wraps(pieces, self.rotation_evidence):
+            return []
         cut_after = {c for c, _ in self.candidate_cuts(pieces, limit=False)}
         runs: list[list[str]] = [[]]
         for i, p in enumerate(pieces):
@@ -217,6 +224,11 @@ class LineOrderRepairer:
                 runs.append([])
         return [r for r in runs if r]
 
+    def wraps(self, pieces: list[Piece], needed: float) -> bool:
+        """Whether the line's last tokens followed by its first ones read at least `needed` better
+        than apart: the sign of a line drawn as two runs and written out rotated."""
+        return len(pieces) >= 3 and self.affinity(pieces, pieces)[0] >= needed
+
     def rotation_cuts(
         self, pieces: list[Piece], taken: set[int], *, unspaced_end: bool = False
     ) -> list[tuple[int, float]]:
@@ -227,7 +239,7 @@ class LineOrderRepairer:
         left to the search. A line inside a paragraph that lacks its trailing space needs less evidence.
         """
         needed = self.unspaced_rotation_evidence if unspaced_end else self.rotation_evidence
-        if len(pieces) < 3 or self.affinity(pieces, pieces)[0] < needed:
+        if not self.wraps(pieces, needed):
             return []
         return [
             (i, self.single_gap_prior)
