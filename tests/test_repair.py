@@ -147,6 +147,8 @@ def test_split_pieces_keeps_gaps():
     pieces = split_pieces("الجمعية العامة   65طلبت")
     assert [p.text for p in pieces] == ["الجمعية", "العامة", "65", "طلبت"]
     assert [p.gap for p in pieces] == [1, 3, 0, 0]
+    glued = split_pieces("لأغراض إجرامية.التحريق بأدوات")
+    assert [(p.text, p.gap) for p in glued] == [("لأغراض", 1), ("إجرامية.", 0), ("التحريق", 1), ("بأدوات", 0)]
 
 
 def test_second_process_gives_the_same_repair(raw_lines):

@@ -24,6 +24,7 @@ _IS_AR = re.compile(rf"[{_AR}]")
 _LTR = re.compile(r"[0-9A-Za-z]")
 _SCRIPT_CUT = re.compile(
     rf"(?<=[{_AR}\u064B-\u0652])(?=[^{_AR}0-9A-Za-z]*[0-9A-Za-z])|(?<=[0-9A-Za-z])(?=[^{_AR}0-9A-Za-z]*[{_AR}])"
+    rf"|(?<=[{_AR}][.:؟!])(?=[{_AR}])"  # `إجرامية.التحقيق`: a sentence's end glued to another run's start
 )
 MAX_CUTS = 9  # optional cuts searched exhaustively per line; more are pruned by prior
 FORCED = float("inf")
