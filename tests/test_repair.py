@@ -133,6 +133,8 @@ def test_decoder_reads_hamza_and_lost_letters_from_the_garbled_text(repairer):
     # keys ignore ئ (a single one may be a kashida), so the garbled text decides between these two
     assert decoder.decode_line("قضائيا")[0] == "قضائيا"
     assert decoder.decode_line("قضايا")[0] == "قضايا"
+    # a comma read from a garbled ل after a number takes no space before it
+    assert decoder.decode_line("للفترة 2019-2021 ل أعد المررر")[0].endswith("2019-2021، أعد المقرر")
     # a double space before a quote or a number is a lost final letter (ه) too
     assert decoder.decode_line('في مادت  2 بأن  "تصوير')[0] == 'في مادته 2 بأنه "تصوير'
 

@@ -19,6 +19,7 @@ from egm_text.repair.lm import DomainLM
 MAX_SPAN = 4  # garbled tokens one word may cover
 _PIECE = re.compile(r"[\u0621-\u064A]+|\s+|[^\s\u0621-\u064A]+")
 _AR_TOKEN = re.compile(r"[\u0621-\u064A]+")
+_SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛])(?=\s|$)")
 
 
 def without_garbled_mark(key: str) -> str | None:
@@ -248,4 +249,5 @@ class Decoder:
                     else:
                         joined += (" " if joined else "") + wc.text
                 out.append(joined)
-        return "".join(out).strip(), choices
+        # a comma read from a garbled `ل` after a number or a bracket still had a space before it
+        return _SPACE_BEFORE_MARK.sub(r"\1", "".join(out).strip()), choices

@@ -343,13 +343,21 @@ class LineOrderRepairer:
                     best_score, best_sets = score, tuple(idx)
         segs = _segments(pieces, list(best_sets))
         logical = list(reversed(segs))
+        closing_marks = "".join(p.text for p in reversed(lead))
+        # `. وركز 2019 ...`: a stop before an Arabic run that meets a number ends the sentence before
+        # that run (`2019. وركز`), which comes last in logical order; before a number, it ends the line
+        inner = bool(closing_marks and forced and pieces[0].kind == "ar" and len(logical) > 1)
         out: list[str] = []
         for k, seg in enumerate(logical):
             if k:
-                glue = self.affinity(logical[k - 1], seg)[1]
-                out.append("" if glue else "   ")  # a join's width says nothing (3 = unknown)
+                if inner and k == len(logical) - 1:
+                    out.append(closing_marks + " ")
+                    closing_marks = ""
+                else:
+                    glue = self.affinity(logical[k - 1], seg)[1]
+                    out.append("" if glue else "   ")  # a join's width says nothing (3 = unknown)
             out.append(_join(seg))
-        text = "".join(out) + "".join(p.text for p in reversed(lead))
+        text = "".join(out) + closing_marks
         return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
 
 
