@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -87,6 +88,7 @@ class LineOrderRepairer:
         wide_gap_prior: float = -0.5,
         single_gap_prior: float = -0.5,
         rotation_evidence: float = 3.0,
+        stretch_rotation_evidence: float = 5.0,
         unspaced_rotation_evidence: float = 0.0,
         glue_prior: float = -1.0,
         lost_letter_prior: float = -4.5,
@@ -102,6 +104,7 @@ class LineOrderRepairer:
         self.glue_prior = glue_prior
         self.single_gap_prior = single_gap_prior
         self.rotation_evidence = rotation_evidence
+        self.stretch_rotation_evidence = stretch_rotation_evidence  # between numbers: more evidence
         self.unspaced_rotation_evidence = unspaced_rotation_evidence
         self.lost_letter_prior = lost_letter_prior
         self.opening_weight = opening_weight
@@ -231,22 +234,32 @@ class LineOrderRepairer:
         return len(pieces) >= 3 and self.affinity(pieces, pieces)[0] >= needed
 
     def rotation_cuts(
-        self, pieces: list[Piece], taken: set[int], *, unspaced_end: bool = False
+        self, pieces: list[Piece], taken: set[int], *, unspaced_end: bool = False, forced: Sequence[int] = ()
     ) -> list[tuple[int, float]]:
-        """Single-space cuts, offered only when the line's two ends join into good text.
+        """Single-space cuts, offered only inside a stretch whose two ends join into good text.
 
         A line drawn as two runs comes out rotated (`ر الأمم المتحدة. غير أن ... في إطا`): its last
         and first tokens then join well (here into `إطار`), whatever the cut; where the cut falls is
-        left to the search. A line inside a paragraph that lacks its trailing space needs less evidence.
+        left to the search. Between numbers (forced cuts) each stretch is judged on its own, on more
+        evidence (a stretch is short, and its ends meet by chance more often): `خلال ... في وكان ... من`
+        between two numbers is `وكان ... من خلال ... في`. A line inside a paragraph that lacks its
+        trailing space needs less evidence.
         """
         needed = self.unspaced_rotation_evidence if unspaced_end else self.rotation_evidence
-        if not self.wraps(pieces, needed):
-            return []
-        return [
-            (i, self.single_gap_prior)
-            for i in range(len(pieces) - 1)
-            if i not in taken and pieces[i].gap == 1 and pieces[i].kind == "ar" and pieces[i + 1].kind == "ar"
-        ]
+        if forced:
+            needed = self.stretch_rotation_evidence
+        out: list[tuple[int, float]] = []
+        start = 0
+        for end in [*sorted(forced), len(pieces) - 1]:
+            stretch = pieces[start : end + 1]
+            if self.wraps(stretch, needed):
+                out += [
+                    (i, self.single_gap_prior)
+                    for i in range(start, end)
+                    if i not in taken and pieces[i].gap == 1 and pieces[i].kind == "ar" and pieces[i + 1].kind == "ar"
+                ]
+            start = end + 1
+        return out
 
     def order(
         self,
@@ -282,7 +295,7 @@ class LineOrderRepairer:
             rotated_bonus = self.unspaced_end_bonus if unspaced_end else self.spaced_end_prior
         cuts = [(c, prior) for c, prior in cuts if prior != FORCED]
         singles = self.rotation_cuts(
-            pieces, {c for c, _ in cuts} | set(forced), unspaced_end=unspaced_end
+            pieces, {c for c, _ in cuts} | set(forced), unspaced_end=unspaced_end, forced=forced
         )
         if closes and not _ENDS_SENTENCE.search(pieces[-1].text):
             # the last line of a unit ends its last sentence: a full stop inside may be the logical end
