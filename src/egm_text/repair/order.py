@@ -159,7 +159,7 @@ class LineOrderRepairer:
 
         Then a double space after it is most likely that letter and a word gap, not a run boundary.
         """
-        if piece.kind != "ar" or len(piece.core) < 2 or piece.text[-1:] != piece.core[-1:]:
+        if piece.kind != "ar" or piece.text[-1:] != piece.core[-1:]:
             return False
         opts = self.decoder._word_options(normalise_key(piece.core))
         return any(tail for _, _, tail, _ in opts[:4])
