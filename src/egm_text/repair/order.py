@@ -199,7 +199,9 @@ class LineOrderRepairer:
             elif pieces[i].gap == 0 and kinds[i] == kinds[i + 1] == "ar":
                 cuts.append((i, self.glued_prior))  # two runs emitted with no space between them
             elif pieces[i].gap >= 2:
-                lost = pieces[i].gap == 2 and self._lost_final_letter(pieces[i])
+                # a lone letter opening the raw line is rather the tail of a word cut across runs
+                lone_head = i == 0 and len(pieces[i].core) == 1
+                lost = pieces[i].gap == 2 and not lone_head and self._lost_final_letter(pieces[i])
                 cuts.append((i, self.lost_letter_prior if lost else self.wide_gap_prior))
         optional = [c for c in cuts if c[1] != FORCED]
         if limit and len(optional) > MAX_CUTS:
