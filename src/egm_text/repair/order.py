@@ -67,6 +67,12 @@ def split_pieces(line: str) -> list[Piece]:
     return pieces
 
 
+def glue_points(core: str) -> range:
+    """Where a token may be two glued words: not before a word of two letters, except after a
+    leading `ل`/`ع`, which may be a garbled comma/semicolon ending the other run (`عوالمراطع`)."""
+    return range(1 if core[:1] in ("ل", "ع") else 2, len(core) - 1)
+
+
 def reattach_conjunction(pieces: list[Piece]) -> list[Piece]:
     """Put a conjunction `و` stranded at the visual end of a line back on the line's first word.
 
@@ -178,7 +184,7 @@ class LineOrderRepairer:
                 out.append(p)
                 continue
             best, best_k = None, 0
-            for k in range(2, len(core) - 1):
+            for k in glue_points(core):
                 a = self.decoder._word_options(normalise_key(core[:k]))
                 b = self.decoder._word_options(normalise_key(core[k:]))
                 if a and b and (best is None or a[0][1] + b[0][1] > best):

@@ -24,7 +24,7 @@ from egm_text.repair.garbledness import GARBLED_DOCUMENT, GARBLED_LINE, garbledn
 from egm_text.repair.learn import fit_profile
 from egm_text.repair.lexicon import Lexicon, load_lexicon, normalise_key
 from egm_text.repair.lm import DomainLM, bundled_corpus_text
-from egm_text.repair.order import LineOrderRepairer, fix_numbers_and_brackets, split_pieces
+from egm_text.repair.order import LineOrderRepairer, fix_numbers_and_brackets, glue_points, split_pieces
 from egm_text.repair.profile import FontProfile, default_training_text, load_default_profile
 
 _AR_RUN = re.compile(r"[\u0621-\u064A]+")
@@ -214,8 +214,8 @@ class GlyphRepairer:
         splits = []  # the order step splits unknown tokens that are two glued words
         for w in words:
             if len(w) >= 5 and not self.lexicon_.candidates(normalise_key(w)):
-                splits += [normalise_key(w[:k]) for k in range(2, len(w) - 1)]
-                splits += [normalise_key(w[k:]) for k in range(2, len(w) - 1)]
+                splits += [normalise_key(w[:k]) for k in glue_points(w)]
+                splits += [normalise_key(w[k:]) for k in glue_points(w)]
         self.lexicon_.prefetch(splits)
 
     def repair_and_explain(
