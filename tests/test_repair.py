@@ -145,6 +145,18 @@ def test_stranded_conjunction_goes_back_on_the_first_word(repairer, raw_lines):
     assert repairer.transform([raw_lines[9]])[0].startswith("وتطورها في عالم متغير، فريق خبراء حكوميا دوليا")
 
 
+def test_bundled_language_model_is_cached_and_fresh_per_call(tmp_path, monkeypatch):
+    from egm_text.repair.lm import bundled_lm
+
+    monkeypatch.setenv("EGM_TEXT_CACHE", str(tmp_path))
+    first = bundled_lm()  # fits and writes the cache
+    assert len(list(tmp_path.glob("domain-lm-*.pickle"))) == 1
+    second = bundled_lm()  # read back
+    assert second is not first and second.bi == first.bi and second.starts == first.starts
+    first.fit(["اختبار فريد للنموذج"])  # a caller adds its own text: the next model does not see it
+    assert bundled_lm().uni.get("فريد", 0) == second.uni.get("فريد", 0)
+
+
 def test_split_pieces_keeps_gaps():
     pieces = split_pieces("الجمعية العامة   65طلبت")
     assert [p.text for p in pieces] == ["الجمعية", "العامة", "65", "طلبت"]

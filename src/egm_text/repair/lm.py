@@ -8,7 +8,10 @@ wordfreq so that a small corpus never forbids a word pair it has not seen.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import pickle
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -112,10 +115,43 @@ class DomainLM:
         return math.log((c + self.mu * p) / (c_prev + self.mu)) - word_logp
 
 
+LM_CACHE_VERSION = 1  # bump when counting changes: cached models of older versions are not read
+
+
 @lru_cache(maxsize=1)
 def bundled_corpus_text() -> str:
-    """The clean Arabic corpus shipped with the package (UN, legal, news), as one text."""
-    root = resources.files("egm_text.resources").joinpath("corpus")
-    return "\n".join(
-        f.read_text(encoding="utf-8") for f in sorted(root.iterdir(), key=lambda f: f.name) if f.name.endswith(".txt")
-    )
+    """The clean Arabic text shipped with the package, as one text: the clean corpus (UN, legal, news;
+    also the clean-passthrough test set) and `resources/lm/`, more UN text for the language model only."""
+    root = resources.files("egm_text.resources")
+    files = [f for folder in ("corpus", "lm") for f in root.joinpath(folder).iterdir() if f.name.endswith(".txt")]
+    return "\n".join(f.read_text(encoding="utf-8") for f in sorted(files, key=lambda f: f.name))
+
+
+def bundled_lm() -> DomainLM:
+    """A fresh domain model fitted on the bundled text, read from the on-disk cache when it is there
+    (counting some 150,000 words costs a warm run a few tenths of a second)."""
+    from egm_text.repair.lexicon import cache_dir
+
+    text = bundled_corpus_text()
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    path = cache_dir() / f"domain-lm-v{LM_CACHE_VERSION}-{digest}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            lm = pickle.load(fh)
+        if isinstance(lm, DomainLM):
+            return lm
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        pass
+    lm = DomainLM().fit([text], line_starts_are_sentences=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(lm, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        for old in path.parent.glob("domain-lm-*.pickle"):
+            if old != path:  # another version or corpus: nothing reads it any more
+                old.unlink(missing_ok=True)
+    except OSError:  # no writable cache: fit again next time
+        pass
+    return lm

@@ -23,7 +23,7 @@ from egm_text.repair.decoder import MAX_SPAN, Decoder, DecoderParams, WordChoice
 from egm_text.repair.garbledness import GARBLED_DOCUMENT, GARBLED_LINE, garbledness, has_arabic, reads_clean
 from egm_text.repair.learn import fit_profile
 from egm_text.repair.lexicon import Lexicon, load_lexicon, normalise_key
-from egm_text.repair.lm import DomainLM, bundled_corpus_text
+from egm_text.repair.lm import bundled_lm
 from egm_text.repair.order import LineOrderRepairer, fix_numbers_and_brackets, glue_points, split_pieces
 from egm_text.repair.profile import FontProfile, default_training_text, load_default_profile
 
@@ -144,8 +144,7 @@ class GlyphRepairer:
         self.lexicon_: Lexicon = load_lexicon(self.profile_, n_words=self.n_words)
         lm = None
         if self.domain_lm:
-            lm = DomainLM().fit([bundled_corpus_text()], line_starts_are_sentences=True)
-            lm.fit(self.training_text_)
+            lm = bundled_lm().fit(self.training_text_)
         self.lm_ = lm
         self.decoder_ = Decoder(self.lexicon_, params=DecoderParams(lm_weight=self.lm_weight), lm=lm)
         self.orderer_ = LineOrderRepairer(self.decoder_)
