@@ -133,7 +133,9 @@ def bundled_lm() -> DomainLM:
     from egm_text.repair.lexicon import cache_dir
 
     text = bundled_corpus_text()
-    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    fresh = DomainLM()  # its parameters are part of the key: a cached model keeps the ones it was made with
+    settings = f"{fresh.mix} {fresh.mu} {fresh.unseen_floor}\n"
+    digest = hashlib.sha1((settings + text).encode("utf-8")).hexdigest()[:12]
     path = cache_dir() / f"domain-lm-v{LM_CACHE_VERSION}-{digest}.pickle"
     try:
         with open(path, "rb") as fh:
@@ -142,7 +144,7 @@ def bundled_lm() -> DomainLM:
             return lm
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
         pass
-    lm = DomainLM().fit([text], line_starts_are_sentences=True)
+    lm = fresh.fit([text], line_starts_are_sentences=True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
