@@ -41,7 +41,7 @@ class DecoderParams:
     tail_space_seen: float = 5.0  # a lost-letter reading where the garbled text shows the extra space
     extra_space_unexplained: float = -2.0  # a plain reading where the gap is wider than one space
     semicolon_misplaced: float = -6.0  # a semicolon reading in the middle of a clause
-    lone_kashida: float = -1.5  # per single ئ of the garbled text read as a kashida, not as the letter
+    lone_kashida: float = -2.5  # per single ئ of the garbled text read as a kashida, not as the letter
     hamza_unseen: float = -3.0  # per ئ of the word that the garbled text does not show
 
 
