@@ -66,6 +66,14 @@ class Decoder:
         self.lm = lm
         self._arc_memo: dict[str, list[tuple[str, float, bool, float]]] = {}
         self._logp_memo: dict[str, float] = {}
+        self._key_memo: dict[str, str] = {}
+
+    def key(self, token: str) -> str:
+        """`normalise_key` of one garbled token, memoised (the order search asks for the same ones often)."""
+        got = self._key_memo.get(token)
+        if got is None:
+            got = self._key_memo[token] = normalise_key(token)
+        return got
 
     def word_logp(self, word: str) -> float:
         """Unigram log-probability, adapted to the domain when a domain model is present."""
@@ -158,11 +166,17 @@ class Decoder:
         so it skips ranking the runners-up (`alternatives=False`)."""
         n = len(toks)
         p = self.params
+        lm = self.lm
         best = [-math.inf] * (n + 1)
         back: list[tuple | None] = [None] * (n + 1)
         best[0] = 0.0
         prev_word: list[str] = [""] * (n + 1)
-        keys = [normalise_key(t) for t in toks]
+        keys = [self.key(t) for t in toks]
+        # kashida runs are gone, but a single ئ may still be one: keys ignore ئ, so a word's real ئ is
+        # checked against the garbled text (قضائيا vs قضايا); shown[j] - shown[i] counts those of toks[i:j]
+        shown = [0] * (n + 1)
+        for k, t in enumerate(toks):
+            shown[k + 1] = shown[k] + t.count("ئ")
         for i in range(n):
             if best[i] == -math.inf:
                 continue
@@ -171,7 +185,7 @@ class Decoder:
             for j in range(i + 1, min(n, i + MAX_SPAN) + 1):
                 if j > i + 1 and not multi:
                     break
-                key = keys[i] if j == i + 1 else normalise_key(" ".join(keys[i:j]))
+                key = keys[i] if j == i + 1 else " ".join(k for k in keys[i:j] if k)
                 opts = self._word_options(key) if key else []
                 known = True
                 if not opts and j == i + 1:
@@ -182,24 +196,23 @@ class Decoder:
                 # a semicolon closes a clause: at the end of the run or before a conjunction
                 semicolon_ok = j == n or toks[j].startswith("و")
                 gap = gaps[j - 1]
-                # kashida runs are gone, but a single ئ may still be one: keys ignore ئ, so a word's
-                # real ئ is checked against the garbled text here (قضائيا vs قضايا)
-                shown = sum(t.count("ئ") for t in toks[i:j])
+                seen = shown[j] - shown[i]
+                bigrams = lm is not None and prev and known
                 scored = []
                 w, s = "", -math.inf
                 for text, sc, tail, lpw in opts[:5]:
-                    if (need := text.count("ئ") - shown) > 0:
+                    if (need := text.count("ئ") - seen) > 0:
                         sc += p.hamza_unseen * need
                     elif need < 0:
                         sc += p.lone_kashida * -need
-                    if text.endswith("؛") and not semicolon_ok:
+                    if not semicolon_ok and text.endswith("؛"):
                         sc += p.semicolon_misplaced
                     if tail and gap:
                         sc += p.tail_space_missing if gap == 1 else p.tail_space_seen if gap == 2 else 0.0
                     elif gap == 2:
                         sc += p.extra_space_unexplained
-                    if self.lm is not None and prev and known:
-                        sc += p.bigram_weight * self.lm.bigram_bonus(prev, text, lpw)
+                    if bigrams:
+                        sc += p.bigram_weight * lm.bigram_bonus(prev, text, lpw)  # type: ignore[union-attr]
                     if sc > s:
                         w, s = text, sc
                     if alternatives:

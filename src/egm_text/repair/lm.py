@@ -44,10 +44,12 @@ class DomainLM:
         self.start_chars: Counter[str] = Counter()
         self.first_chars: Counter[str] = Counter()
         self.total = 0
+        self._bonus: dict[tuple[str, str], float] = {}  # bigram_bonus memo; counting clears it
 
     def fit(self, texts: Iterable[str], *, line_starts_are_sentences: bool = False) -> DomainLM:
         """Count words, word pairs and sentence openers; a line of a PDF is not a sentence, a
         corpus segment is (`line_starts_are_sentences`)."""
+        self._bonus = {}
         for text in texts:
             for line in text.split("\n"):
                 ws = words_of(line)
@@ -102,20 +104,32 @@ class DomainLM:
         return math.log((1 - self.mix) * math.exp(base_logp) + self.mix * p_dom)
 
     def bigram_bonus(self, prev: str, word: str, word_logp: float) -> float:
-        """log P(word | prev) - log P(word), smoothed; 0 when prev was never seen."""
-        c_prev = self.ctx.get(prev.rstrip("،؛"), 0)
+        """log P(word | prev) - log P(word), smoothed; 0 when prev was never seen.
+
+        `word_logp` must be the model's own unigram log-prob of `word` (what `Decoder.word_logp`
+        gives), so that the answer depends on the pair alone and can be memoised.
+        """
+        pair = (prev, word)
+        got = self._bonus.get(pair)
+        if got is None:
+            got = self._bonus[pair] = self._bigram_bonus(prev.rstrip("،؛"), word.rstrip("،؛"), word_logp)
+        return got
+
+    def _bigram_bonus(self, prev: str, word: str, word_logp: float) -> float:
+        c_prev = self.ctx.get(prev, 0)
         if not c_prev:
             return 0.0
-        prev = prev.rstrip("،؛")
-        word = word.rstrip("،؛")
         p = math.exp(word_logp)
         c = self.bi.get((prev, word), 0)
         if not c:  # mostly sparsity in a corpus this small: a frequent `prev` must not forbid the pair
             return max(self.unseen_floor, math.log((self.mu * p) / (c_prev + self.mu)) - word_logp)
         return math.log((c + self.mu * p) / (c_prev + self.mu)) - word_logp
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_bonus": {}}  # the memo is not part of a saved model
 
-LM_CACHE_VERSION = 1  # bump when counting changes: cached models of older versions are not read
+
+LM_CACHE_VERSION = 2  # bump when counting changes: cached models of older versions are not read
 
 
 @lru_cache(maxsize=1)
