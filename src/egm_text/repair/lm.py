@@ -76,7 +76,7 @@ class DomainLM:
         new.starts, new.start_chars, new.first_chars = self.starts, self.start_chars, self.first_chars
         new.bi = Counter(self.bi)
         new.ctx = Counter(self.ctx)
-        for (a, b), c in pairs.items():
+        for (a, b), c in sorted(pairs.items()):  # sorted: the same sums however the pairs were gathered
             new.bi[(a, b)] += c * weight
             new.ctx[a] += c * weight
         return new

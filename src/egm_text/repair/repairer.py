@@ -13,8 +13,8 @@ import multiprocessing
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from egm_text.arabic import KASHIDA_RUN
@@ -149,14 +149,12 @@ class GlyphRepairer:
         self.decoder_ = Decoder(self.lexicon_, params=DecoderParams(lm_weight=self.lm_weight), lm=lm)
         self.orderer_ = LineOrderRepairer(self.decoder_)
 
-    def _read_document(self, lines: Sequence[str]) -> None:
-        """Learn the document's own word pairs from runs whose order is certain, before repairing.
+    def _document_pairs(self, lines: Sequence[str]) -> Counter[tuple[str, str]]:
+        """The document's own word pairs, from runs whose order is certain (read before repairing).
 
         UN reports repeat their phrases; pairs decoded with confidence inside one run of a line are
         good evidence of the document's language, and they help to order its scrambled lines.
         """
-        if self.lm_ is None:
-            return
         self.decoder_.lm = self.lm_
         orderer = LineOrderRepairer(self.decoder_)
         pairs: Counter[tuple[str, str]] = Counter()
@@ -172,7 +170,11 @@ class GlyphRepairer:
                         and min(a.confidence, b.confidence) >= self.document_pair_confidence
                     ):
                         pairs[(a.text.rstrip("،؛"), b.text.rstrip("،؛"))] += 1
-        self.decoder_.lm = self.lm_.with_pairs(pairs, weight=self.document_pair_weight)
+        return pairs
+
+    def _use_document_pairs(self, pairs: Counter[tuple[str, str]]) -> None:
+        """Decode and order with a language model that also knows the document's pairs."""
+        self.decoder_.lm = self.lm_.with_pairs(pairs, weight=self.document_pair_weight)  # type: ignore[union-attr]
         self.orderer_ = LineOrderRepairer(self.decoder_)
 
     def save(self, path: str | Path) -> None:
@@ -238,29 +240,42 @@ class GlyphRepairer:
         lines = list(lines)
         if doc_garbled is None:
             doc_garbled = not self.passthrough_clean or self.is_garbled(lines)
-        if doc_garbled:
-            self._prefetch(lines)
-            if self.learn_document:
-                self._read_document(lines)
-        todo = [
-            k
-            for k, raw in enumerate(lines)
-            if raw.strip()
-            and has_arabic(raw)
-            and (
-                not reads_clean(raw, self.decoder_.is_known, self._suspicious)
-                if doc_garbled
-                else garbledness(raw, self._suspicious) >= GARBLED_LINE
-            )
-        ]
         out: list[LineRepair] = [
             LineRepair(start_line + k, raw, raw.strip() if has_arabic(raw) else raw, "clean")
             for k, raw in enumerate(lines)
         ]
-        job = _Job(self, lines, todo, start_line, opener_lines, ordered_lines)
+        job = _Job(self, lines, start_line, opener_lines, ordered_lines, doc_garbled)
         for k, repair in _run_parts(job, self.n_jobs):
             out[k] = repair
         return out
+
+    def _needs_repair(self, raw: str, doc_garbled: bool) -> bool:
+        if not raw.strip() or not has_arabic(raw):
+            return False
+        if doc_garbled:
+            return not reads_clean(raw, self.decoder_.is_known, self._suspicious)
+        return garbledness(raw, self._suspicious) >= GARBLED_LINE
+
+    def _repair_range(
+        self, job: _Job, lo: int, hi: int, share: Callable[[Counter], Counter] | None = None
+    ) -> list[tuple[int, LineRepair]]:
+        """Repair lines[lo:hi] of the job: look up their words, read their word pairs (`share` merges
+        them with the other part's, when the job runs in two processes), then order and decode.
+
+        The nearest lines to repair on each side are the context of the part's first and last line.
+        """
+        lines = job.lines
+        if job.garbled:
+            self._prefetch(lines[max(0, lo - 1) : hi + 1])
+            if self.learn_document and self.lm_ is not None:
+                pairs = self._document_pairs(lines[lo:hi])
+                self._use_document_pairs(share(pairs) if share else pairs)
+        own = [k for k in range(lo, hi) if self._needs_repair(lines[k], job.garbled)]
+        before = next((k for k in range(lo - 1, -1, -1) if self._needs_repair(lines[k], job.garbled)), None)
+        after = next((k for k in range(hi, len(lines)) if self._needs_repair(lines[k], job.garbled)), None)
+        first = 0 if before is None else 1
+        todo = ([] if before is None else [before]) + own + ([] if after is None else [after])
+        return self._repair_part(replace(job, todo=todo), first, first + len(own))
 
     def _repair_part(self, job: _Job, lo: int, hi: int) -> list[tuple[int, LineRepair]]:
         """Order and decode the lines todo[lo:hi]: a first reading of every line (and of one line
@@ -339,60 +354,89 @@ class _Job:
 
     repairer: GlyphRepairer
     lines: list[str]
-    todo: list[int]  # indices of the lines to repair
     start_line: int
     opener_lines: set[int]
     ordered_lines: set[int]
+    garbled: bool  # the document is garbled (else only lines that look garbled are repaired)
+    todo: list[int] = field(default_factory=list)  # indices of the lines to repair, set per part
 
     def split(self, parts: int) -> list[tuple[int, int]]:
-        """Ranges of todo, cut where a unit starts (a line's context never crosses a unit), else
+        """Ranges of lines, cut where a unit starts (a line's context never crosses a unit), else
         in the middle (text without structure)."""
         bounds = [0]
+        n = len(self.lines)
         for p in range(1, parts):
-            target = len(self.todo) * p // parts
-            cut = next(
-                (i for i in range(target, len(self.todo)) if self.start_line + self.todo[i] in self.opener_lines),
-                target,
-            )
+            target = n * p // parts
+            cut = next((k for k in range(target, n) if self.start_line + k in self.opener_lines), target)
             if cut > bounds[-1]:
                 bounds.append(cut)
-        bounds.append(len(self.todo))
+        bounds.append(n)
         return list(zip(bounds, bounds[1:], strict=False))
 
 
 def _run_parts(job: _Job, n_jobs: int) -> list[tuple[int, LineRepair]]:
-    """Repair the job's lines, in a second (forked) process for half of them when that pays."""
+    """Repair the job's lines, the second half in a second (forked) process when that pays.
+
+    The two processes look up, read and repair their own lines; they swap the word pairs each read
+    in its half, so both decode with the same model of the whole document (the child sends first).
+    """
     rep = job.repairer
-    parts = job.split(2) if n_jobs > 1 and len(job.todo) >= PARALLEL_MIN_LINES and _can_fork() else []
+    parallel = n_jobs > 1 and sum(1 for line in job.lines if line.strip()) >= PARALLEL_MIN_LINES and _can_fork()
+    parts = job.split(2) if parallel else []
     if len(parts) < 2:
-        return rep._repair_part(job, 0, len(job.todo))
+        return rep._repair_range(job, 0, len(job.lines))
     ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    (lo, mid), (mid2, hi) = parts[0], parts[1]
+    mine_end, theirs_end = ctx.Pipe(duplex=True)
+    (lo, mid), (_, hi) = parts
 
     def child() -> None:
+        def swap(pairs: Counter) -> Counter:
+            theirs_end.send(("pairs", pairs))
+            return pairs + theirs_end.recv()
+
+        mine_end.close()
         try:
             rep.lexicon_.reopen()
-            send.send(("ok", rep._repair_part(job, mid2, hi)))
+            theirs_end.send(("ok", rep._repair_range(job, mid, hi, swap)))
         except BaseException as exc:  # the parent repairs these lines itself then
-            send.send(("error", repr(exc)))
+            theirs_end.send(("error", repr(exc)))
         finally:
-            send.close()
+            theirs_end.close()
 
     proc = ctx.Process(target=child, daemon=True)
     proc.start()
-    send.close()
-    try:
-        mine = rep._repair_part(job, lo, mid)
+    theirs_end.close()  # else a child that dies would leave the parent waiting forever
+    failed = False
+    total: Counter = Counter()
+
+    def swap(pairs: Counter) -> Counter:
+        nonlocal failed, total
         try:
-            status, theirs = receive.recv()
+            kind, theirs = mine_end.recv()
         except EOFError:
-            status, theirs = "error", "worker ended without a result"
+            kind, theirs = "error", None
+        if kind != "pairs":  # the child failed before it read its half: read it here
+            failed = True
+            rep._prefetch(job.lines[mid:hi])
+            theirs = rep._document_pairs(job.lines[mid:hi])
+        else:
+            mine_end.send(pairs)
+        total = pairs + theirs
+        return total
+
+    try:
+        mine = rep._repair_range(job, lo, mid, swap)
+        status, theirs = "error", None
+        if not failed:
+            try:
+                status, theirs = mine_end.recv()
+            except EOFError:
+                pass
     finally:
-        receive.close()
+        mine_end.close()
         proc.join()
     if status != "ok":
-        theirs = rep._repair_part(job, mid2, hi)
+        theirs = rep._repair_range(job, mid, hi, lambda _pairs: total)
     return mine + theirs
 
 
