@@ -173,6 +173,21 @@ def test_second_process_gives_the_same_repair(raw_lines):
     assert parallel == serial
 
 
+def test_a_failing_second_process_leaves_its_half_to_the_first(raw_lines, monkeypatch):
+    """The child fails before it reads its half (here: its database connection): the parent reads and
+    repairs that half itself, with the same result."""
+    from egm_text.repair.lexicon import Lexicon
+
+    sample = raw_lines[:420]
+    serial = GlyphRepairer(profile="un", n_jobs=1).transform(sample)
+
+    def broken(self):
+        raise OSError("no database in the child")
+
+    monkeypatch.setattr(Lexicon, "reopen", broken)
+    assert GlyphRepairer(profile="un", n_jobs=2).transform(sample) == serial
+
+
 def test_key_filter_knows_every_key_and_few_others():
     from egm_text.repair.lexicon import KeyFilter
 
