@@ -196,3 +196,18 @@ def test_key_filter_knows_every_key_and_few_others():
     assert all(k in f for k in keys)
     others = [f"و{a}{b}{c}ة" for a in "بتثجحخد" for b in "ذرزسشصض" for c in "طظعغفقك"]
     assert sum(k in f for k in others) / len(others) < 0.05
+
+
+def test_word_classes_carry_agreement_to_pairs_never_seen():
+    """A pair the corpus never saw still gets a bonus that follows its words' classes: after a masculine
+    definite noun, the masculine adjective; after a feminine one, the feminine adjective."""
+    from egm_text.repair.lm import DomainLM, word_class
+
+    assert word_class("المتعددة") == "Dfem" and word_class("المتعدد") == "D"
+    assert word_class("قراره") == "Npron" and word_class("البيانات") == "Dplural"
+    text = "الاتفاق الجديد\nالنظام الكبير\nالقانون الجديد\nالمنظمة الجديدة\nالشبكة الكبيرة\nالسلطة الجديدة"
+    lm = DomainLM().fit([text] * 10)
+    lp = -9.0  # the same unigram for both forms, so that only the pair decides
+    masc, fem = lm.bigram_bonus("الاتفاق", "المتعدد", lp), lm.bigram_bonus("الاتفاق", "المتعددة", lp)
+    assert masc > fem
+    assert lm.bigram_bonus("المنظمة", "المتعددة", lp) > lm.bigram_bonus("المنظمة", "المتعدد", lp)

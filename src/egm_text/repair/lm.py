@@ -24,6 +24,21 @@ _PARA_MARK = re.compile(r"^\s*(?:\d{1,3}\s*-|\([\u0621-\u064A ]{1,7}\))\s*")
 _AFTER_STOP = re.compile(r"[.؟!:]\s+\W*([\u0621-\u064A]+)")
 
 
+_PROCLITIC_ARTICLE = ("وال", "فال", "بال", "كال", "ال", "لل")
+_ENDINGS = (("ات", "plural"), ("ين", "plural"), ("ون", "plural"), ("ة", "fem"), ("ها", "pron"), ("هم", "pron"),
+            ("ه", "pron"), ("ي", "y"), ("ا", "a"))  # fmt: skip
+
+
+def word_class(word: str) -> str:
+    """A coarse morphological class of a word: definite or not, and its ending (feminine ة, a plural,
+    a pronoun suffix ...). Classes carry what word pairs too rare to count still show: an adjective
+    agrees with its noun (`الاتفاق المتعدد`, `لاتفاقية جديدة`), a noun before a definite one takes no
+    pronoun (`قرار الجمعية`, not `قراره الجمعية`)."""
+    definite = word.startswith(_PROCLITIC_ARTICLE) and len(word) > 4
+    ending = next((name for suffix, name in _ENDINGS if word.endswith(suffix) and len(word) > len(suffix) + 1), "")
+    return ("D" if definite else "N") + ending
+
+
 def words_of(text: str) -> list[str]:
     """Arabic word tokens of a clean text (diacritics and tatweel ignored)."""
     text = re.sub(r"[\u064B-\u065F\u0670\u0640]", "", text)
@@ -33,10 +48,17 @@ def words_of(text: str) -> list[str]:
 class DomainLM:
     """Unigram adaptation and bigram bonuses learned from in-domain clean text."""
 
-    def __init__(self, *, mix: float = 0.3, mu: float = 200.0, unseen_floor: float = -0.75) -> None:
+    def __init__(
+        self, *, mix: float = 0.3, mu: float = 200.0, unseen_floor: float = -0.75, class_weight: float = 0.25
+    ) -> None:
         self.mix = mix  # weight of the in-domain unigram against wordfreq
         self.mu = mu  # Dirichlet prior strength of the bigram towards the unigram
         self.unseen_floor = unseen_floor  # the lowest bonus of a pair never seen
+        self.class_weight = class_weight  # how much the class pair moves the bigram's prior
+        self.cls_bi: Counter[tuple[str, str]] = Counter()  # pairs of word classes
+        self.cls_prev: Counter[str] = Counter()
+        self.cls_next: Counter[str] = Counter()
+        self._cls: dict[str, str] = {}
         self.uni: Counter[str] = Counter()
         self.ctx: Counter[str] = Counter()  # how often a word was seen with a successor counted
         self.bi: Counter[tuple[str, str]] = Counter()
@@ -56,6 +78,10 @@ class DomainLM:
                 self.uni.update(ws)
                 self.ctx.update(ws)
                 self.bi.update(zip(ws, ws[1:], strict=False))
+                cs = [self.word_class(w) for w in ws]
+                self.cls_bi.update(zip(cs, cs[1:], strict=False))
+                self.cls_prev.update(cs[:-1])
+                self.cls_next.update(cs[1:])
                 self.first_chars.update(w[0] for w in ws)
                 self.total += len(ws)
                 opener = _PARA_MARK.match(line)
@@ -71,8 +97,9 @@ class DomainLM:
 
     def with_pairs(self, pairs: Counter[tuple[str, str]], *, weight: float = 1.0) -> DomainLM:
         """A copy that also knows these word pairs (e.g. read from the document being repaired)."""
-        new = DomainLM(mix=self.mix, mu=self.mu, unseen_floor=self.unseen_floor)
+        new = DomainLM(mix=self.mix, mu=self.mu, unseen_floor=self.unseen_floor, class_weight=self.class_weight)
         new.uni, new.total = self.uni, self.total
+        new.cls_bi, new.cls_prev, new.cls_next, new._cls = self.cls_bi, self.cls_prev, self.cls_next, self._cls
         new.starts, new.start_chars, new.first_chars = self.starts, self.start_chars, self.first_chars
         new.bi = Counter(self.bi)
         new.ctx = Counter(self.ctx)
@@ -115,21 +142,40 @@ class DomainLM:
             got = self._bonus[pair] = self._bigram_bonus(prev.rstrip("،؛"), word.rstrip("،؛"), word_logp)
         return got
 
+    def word_class(self, word: str) -> str:
+        got = self._cls.get(word)
+        if got is None:
+            got = self._cls[word] = word_class(word)
+        return got
+
+    def class_ratio(self, prev: str, word: str) -> float:
+        """log P(class of word | class of prev) - log P(class of word), smoothed and bounded."""
+        a, b = self.word_class(prev), self.word_class(word)
+        n_prev, n_next = self.cls_prev.get(a, 0), self.cls_next.get(b, 0)
+        if not n_prev or not n_next:
+            return 0.0
+        n = sum(self.cls_next.values())
+        ratio = math.log((self.cls_bi.get((a, b), 0) + 1) / (n_prev + 20)) - math.log((n_next + 1) / (n + 20))
+        return self.class_weight * max(-2.0, min(2.0, ratio))
+
     def _bigram_bonus(self, prev: str, word: str, word_logp: float) -> float:
+        """Dirichlet smoothing towards the unigram, tilted by how well the two words' classes go together
+        (only after a word the corpus knows: after an unknown one the classes proved too weak a guide)."""
         c_prev = self.ctx.get(prev, 0)
         if not c_prev:
             return 0.0
-        p = math.exp(word_logp)
+        tilt = self.class_ratio(prev, word) if self.class_weight else 0.0
+        p = math.exp(word_logp + tilt)
         c = self.bi.get((prev, word), 0)
         if not c:  # mostly sparsity in a corpus this small: a frequent `prev` must not forbid the pair
-            return max(self.unseen_floor, math.log((self.mu * p) / (c_prev + self.mu)) - word_logp)
+            return max(self.unseen_floor + tilt, math.log((self.mu * p) / (c_prev + self.mu)) - word_logp)
         return math.log((c + self.mu * p) / (c_prev + self.mu)) - word_logp
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_bonus": {}}  # the memo is not part of a saved model
 
 
-LM_CACHE_VERSION = 2  # bump when counting changes: cached models of older versions are not read
+LM_CACHE_VERSION = 3  # bump when counting changes: cached models of older versions are not read
 
 
 @lru_cache(maxsize=1)
@@ -148,7 +194,7 @@ def bundled_lm() -> DomainLM:
 
     text = bundled_corpus_text()
     fresh = DomainLM()  # its parameters are part of the key: a cached model keeps the ones it was made with
-    settings = f"{fresh.mix} {fresh.mu} {fresh.unseen_floor}\n"
+    settings = f"{fresh.mix} {fresh.mu} {fresh.unseen_floor} {fresh.class_weight}\n"
     digest = hashlib.sha1((settings + text).encode("utf-8")).hexdigest()[:12]
     path = cache_dir() / f"domain-lm-v{LM_CACHE_VERSION}-{digest}.pickle"
     try:
