@@ -26,7 +26,7 @@ import numpy as np
 from egm_text.arabic import glyph_units
 from egm_text.repair.profile import FontProfile, next_letter_context
 
-LEXICON_VERSION = 9
+LEXICON_VERSION = 10
 _SPACES = re.compile(r"\s+")
 
 
@@ -232,20 +232,26 @@ class _Garbler:
     def variants(self, word: str) -> list[tuple[str, float, bool]]:
         """(key, log-probability, ends-with-lost-letter-space) for the word's likely garbled forms."""
         units = glyph_units(word)
-        beams: list[tuple[str, float]] = [("", 0.0)]
+        last = len(units) - 1
+        beams: list[tuple[str, float, bool]] = [("", 0.0, False)]  # garbled text, log-prob, final letter lost
         for k, (u, f) in enumerate(units):
             opts = self._dist(u, f, next_letter_context(units, k))
             if len(opts) == 1:
                 o, lp = opts[0]
-                beams = [(s + o, p + lp) for s, p in beams]
+                beams = [(s + o, p + lp, k == last and not o.strip()) for s, p, _ in beams]
                 continue
-            beams = sorted(((s + o, p + lp) for s, p in beams for o, lp in opts), key=lambda x: -x[1])
+            beams = sorted(
+                ((s + o, p + lp, k == last and not o.strip()) for s, p, _ in beams for o, lp in opts),
+                key=lambda x: -x[1],
+            )
             beams = beams[: self.max_variants]
         merged: dict[tuple[str, bool], float] = {}
-        for s, lp in beams:
+        for s, lp, lost in beams:
             key = normalise_key(s)
             if key:
-                kt = (key, s.replace("ئ", "").endswith(" "))
+                # a lost final letter mostly leaves a space (`المتحد  ` for المتحدة), even where the
+                # alignment of the training lines credited that space to the word gap
+                kt = (key, lost or s.replace("ئ", "").endswith(" "))
                 merged[kt] = max(merged.get(kt, -1e9), lp)
         return [(k, lp, tail) for (k, tail), lp in merged.items()]
 
