@@ -59,6 +59,7 @@ class DomainLM:
         self.cls_prev: Counter[str] = Counter()
         self.cls_next: Counter[str] = Counter()
         self._cls: dict[str, str] = {}
+        self._cls_table: dict[tuple[str, str], float] | None = None  # class_ratio of every class pair
         self.uni: Counter[str] = Counter()
         self.ctx: Counter[str] = Counter()  # how often a word was seen with a successor counted
         self.bi: Counter[tuple[str, str]] = Counter()
@@ -71,7 +72,7 @@ class DomainLM:
     def fit(self, texts: Iterable[str], *, line_starts_are_sentences: bool = False) -> DomainLM:
         """Count words, word pairs and sentence openers; a line of a PDF is not a sentence, a
         corpus segment is (`line_starts_are_sentences`)."""
-        self._bonus = {}
+        self._bonus, self._cls_table = {}, None
         for text in texts:
             for line in text.split("\n"):
                 ws = words_of(line)
@@ -100,6 +101,7 @@ class DomainLM:
         new = DomainLM(mix=self.mix, mu=self.mu, unseen_floor=self.unseen_floor, class_weight=self.class_weight)
         new.uni, new.total = self.uni, self.total
         new.cls_bi, new.cls_prev, new.cls_next, new._cls = self.cls_bi, self.cls_prev, self.cls_next, self._cls
+        new._cls_table = self._cls_table
         new.starts, new.start_chars, new.first_chars = self.starts, self.start_chars, self.first_chars
         new.bi = Counter(self.bi)
         new.ctx = Counter(self.ctx)
@@ -149,14 +151,20 @@ class DomainLM:
         return got
 
     def class_ratio(self, prev: str, word: str) -> float:
-        """log P(class of word | class of prev) - log P(class of word), smoothed and bounded."""
-        a, b = self.word_class(prev), self.word_class(word)
-        n_prev, n_next = self.cls_prev.get(a, 0), self.cls_next.get(b, 0)
-        if not n_prev or not n_next:
-            return 0.0
+        """log P(class of word | class of prev) - log P(class of word), smoothed, bounded and weighted."""
+        table = self._cls_table
+        if table is None:
+            table = self._cls_table = self._class_table()
+        return table.get((self.word_class(prev), self.word_class(word)), 0.0)
+
+    def _class_table(self) -> dict[tuple[str, str], float]:
         n = sum(self.cls_next.values())
-        ratio = math.log((self.cls_bi.get((a, b), 0) + 1) / (n_prev + 20)) - math.log((n_next + 1) / (n + 20))
-        return self.class_weight * max(-2.0, min(2.0, ratio))
+        table = {}
+        for a, n_prev in self.cls_prev.items():
+            for b, n_next in self.cls_next.items():
+                ratio = math.log((self.cls_bi.get((a, b), 0) + 1) / (n_prev + 20)) - math.log((n_next + 1) / (n + 20))
+                table[(a, b)] = self.class_weight * max(-2.0, min(2.0, ratio))
+        return table
 
     def _bigram_bonus(self, prev: str, word: str, word_logp: float) -> float:
         """Dirichlet smoothing towards the unigram, tilted by how well the two words' classes go together
@@ -172,7 +180,7 @@ class DomainLM:
         return math.log((c + self.mu * p) / (c_prev + self.mu)) - word_logp
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_bonus": {}}  # the memo is not part of a saved model
+        return {**self.__dict__, "_bonus": {}, "_cls_table": None}  # memos are not part of a saved model
 
 
 LM_CACHE_VERSION = 3  # bump when counting changes: cached models of older versions are not read
