@@ -95,7 +95,7 @@ class GlyphRepairer:
         passthrough_clean: bool = True,
         learn_document: bool = True,
         lookahead: bool = True,
-        document_pair_weight: float = 1.0,
+        document_pair_weight: float = 2.0,
         document_pair_confidence: float = 0.6,
         n_words: int = 1_000_000,
         n_jobs: int = 2,
