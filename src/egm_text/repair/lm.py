@@ -49,7 +49,7 @@ class DomainLM:
     """Unigram adaptation and bigram bonuses learned from in-domain clean text."""
 
     def __init__(
-        self, *, mix: float = 0.3, mu: float = 200.0, unseen_floor: float = -0.75, class_weight: float = 0.25
+        self, *, mix: float = 0.45, mu: float = 200.0, unseen_floor: float = -0.75, class_weight: float = 0.25
     ) -> None:
         self.mix = mix  # weight of the in-domain unigram against wordfreq
         self.mu = mu  # Dirichlet prior strength of the bigram towards the unigram
