@@ -213,3 +213,20 @@ def test_word_classes_carry_agreement_to_pairs_never_seen():
     masc, fem = lm.bigram_bonus("الاتفاق", "المتعدد", lp), lm.bigram_bonus("الاتفاق", "المتعددة", lp)
     assert masc > fem
     assert lm.bigram_bonus("المنظمة", "المتعددة", lp) > lm.bigram_bonus("المنظمة", "المتعدد", lp)
+
+
+def test_domain_words_missing_from_wordfreq_are_decoded(repairer, tmp_path, monkeypatch):
+    """Words of the domain text that wordfreq's list lacks are indexed too (and cached next to the
+    lexicon), so the decoder reaches them."""
+    from egm_text.repair.lexicon import load_lexicon
+
+    repairer.transform([])  # loads the profile
+    assert repairer.lexicon_.word_logp("لتعليقاتها") == repairer.lexicon_.floor  # not in wordfreq's list
+    assert repairer.decoder_.decode_line("وإةعاراتها لتعليراتها")[0] == "وإشعاراتها لتعليقاتها"
+    monkeypatch.setenv("EGM_TEXT_CACHE", str(tmp_path))
+    lex = load_lexicon(repairer.profile_, n_words=2_000)
+    assert lex.add_vocabulary(["لتعليقاتها", "في"]) == 1
+    assert len(list(tmp_path.glob("lexicon-*-vocab-*.pickle"))) == 1
+    again = load_lexicon(repairer.profile_, n_words=2_000)
+    assert again.add_vocabulary(["في", "لتعليقاتها"]) == 1  # read back from the cache
+    assert [w for w, _, _ in again.candidates("لتعليراتها")] == ["لتعليقاتها"]

@@ -9,9 +9,11 @@ under a key made of the lexicon version, the profile's fingerprint and the word 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import multiprocessing
 import os
+import pickle
 import re
 import sqlite3
 import time
@@ -155,6 +157,47 @@ class Lexicon:
             if w in self._extra_logp:
                 lp = max(lp, self._extra_logp[w])
             self._logp_memo[w] = lp
+
+    def add_vocabulary(self, words: Iterable[str]) -> int:
+        """Index words that wordfreq's list lacks (a domain corpus's: `لتعليقاتها`, `والسياساتية`), so the
+        decoder can reach them; their probability comes from the domain model. Returns how many.
+
+        Finding them means looking every word up, so the result is cached next to the lexicon.
+        """
+        words = sorted(set(words))
+        path = None
+        if self._db_path is not None:
+            digest = hashlib.sha1("\n".join(words).encode("utf-8")).hexdigest()[:12]
+            path = self._db_path.with_name(f"{self._db_path.stem}-vocab-{digest}.pickle")
+        new: dict[str, list[Candidate]] | None = None
+        if path is not None and path.exists():
+            try:
+                with open(path, "rb") as fh:
+                    new = pickle.load(fh)
+            except (OSError, EOFError, pickle.UnpicklingError):
+                new = None
+        if new is None:
+            self.prefetch_words(words)
+            garbler = _Garbler(self._profile)
+            new = defaultdict(list)
+            for w in words:
+                if self._logp_memo[w] <= self.floor:
+                    for key, lp, tail in garbler.variants(w):
+                        new[key].append((w, lp, tail))
+            new = dict(new)
+            if path is not None:
+                try:
+                    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                    with open(tmp, "wb") as fh:
+                        pickle.dump(new, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    os.replace(tmp, path)
+                except OSError:  # no writable cache: find them again next time
+                    pass
+        for key, cands in new.items():
+            self._extra_index[key].extend(cands)
+        self._cand_memo.clear()
+        self._heads = None
+        return len({w for cands in new.values() for w, _, _ in cands})
 
     def word_logp(self, word: str) -> float:
         lp = self._logp_memo.get(word)
@@ -339,8 +382,8 @@ def load_lexicon(profile: FontProfile, *, n_words: int = 1_000_000, use_cache: b
 
 
 def _remove_stale(folder: Path) -> None:
-    """Delete lexicon caches of older versions: nothing reads them any more."""
-    for old in folder.glob("lexicon-v*.sqlite"):
+    """Delete lexicon caches (and their vocabulary indexes) of older versions: nothing reads them any more."""
+    for old in [*folder.glob("lexicon-v*.sqlite"), *folder.glob("lexicon-v*-vocab-*.pickle")]:
         version = old.name.split("-", 2)[1][1:]
         if version.isdigit() and int(version) < LEXICON_VERSION:
             try:

@@ -145,6 +145,7 @@ class GlyphRepairer:
         lm = None
         if self.domain_lm:
             lm = bundled_lm().fit(self.training_text_)
+            self.lexicon_.add_vocabulary(lm.uni)
         self.lm_ = lm
         self.decoder_ = Decoder(self.lexicon_, params=DecoderParams(lm_weight=self.lm_weight), lm=lm)
         self.orderer_ = LineOrderRepairer(self.decoder_)
