@@ -96,7 +96,7 @@ class GlyphRepairer:
         learn_document: bool = True,
         lookahead: bool = True,
         document_pair_weight: float = 2.0,
-        document_pair_confidence: float = 0.6,
+        document_pair_confidence: float = 0.9,
         n_words: int = 1_000_000,
         n_jobs: int = 2,
     ) -> None:
