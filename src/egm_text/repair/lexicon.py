@@ -43,6 +43,28 @@ def cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "egm-text"
 
 
+def read_cached(path: Path) -> object | None:
+    """A pickled cache entry, or None when it is missing or unreadable (the caller then rebuilds it)."""
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+
+
+def write_cached(path: Path, value: object) -> bool:
+    """Write a cache entry atomically; False when the cache is not writable (rebuilt next time)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        return False
+    return True
+
+
 Candidate = tuple[str, float, bool]  # word, log P(key | word), garbled form ends in a lost-letter space
 _BATCH = 500
 
@@ -169,30 +191,18 @@ class Lexicon:
         if self._db_path is not None:
             digest = hashlib.sha1("\n".join(words).encode("utf-8")).hexdigest()[:12]
             path = self._db_path.with_name(f"{self._db_path.stem}-vocab-{digest}.pickle")
-        new: dict[str, list[Candidate]] | None = None
-        if path is not None and path.exists():
-            try:
-                with open(path, "rb") as fh:
-                    new = pickle.load(fh)
-            except (OSError, EOFError, pickle.UnpicklingError):
-                new = None
-        if new is None:
+        new = read_cached(path) if path is not None else None
+        if not isinstance(new, dict):
             self.prefetch_words(words)
             garbler = _Garbler(self._profile)
-            new = defaultdict(list)
+            found: defaultdict[str, list[Candidate]] = defaultdict(list)
             for w in words:
                 if self._logp_memo[w] <= self.floor:
                     for key, lp, tail in garbler.variants(w):
-                        new[key].append((w, lp, tail))
-            new = dict(new)
+                        found[key].append((w, lp, tail))
+            new = dict(found)
             if path is not None:
-                try:
-                    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                    with open(tmp, "wb") as fh:
-                        pickle.dump(new, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                    os.replace(tmp, path)
-                except OSError:  # no writable cache: find them again next time
-                    pass
+                write_cached(path, new)
         for key, cands in new.items():
             self._extra_index[key].extend(cands)
         self._cand_memo.clear()

@@ -8,10 +8,9 @@ wordfreq so that a small corpus never forbids a word pair it has not seen.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
-import os
-import pickle
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -198,30 +197,20 @@ def bundled_corpus_text() -> str:
 def bundled_lm() -> DomainLM:
     """A fresh domain model fitted on the bundled text, read from the on-disk cache when it is there
     (counting some 150,000 words costs a warm run a few tenths of a second)."""
-    from egm_text.repair.lexicon import cache_dir
+    from egm_text.repair.lexicon import cache_dir, read_cached, write_cached
 
     text = bundled_corpus_text()
     fresh = DomainLM()  # its parameters are part of the key: a cached model keeps the ones it was made with
     settings = f"{fresh.mix} {fresh.mu} {fresh.unseen_floor} {fresh.class_weight}\n"
     digest = hashlib.sha1((settings + text).encode("utf-8")).hexdigest()[:12]
     path = cache_dir() / f"domain-lm-v{LM_CACHE_VERSION}-{digest}.pickle"
-    try:
-        with open(path, "rb") as fh:
-            lm = pickle.load(fh)
-        if isinstance(lm, DomainLM):
-            return lm
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-        pass
+    lm = read_cached(path)
+    if isinstance(lm, DomainLM):
+        return lm
     lm = fresh.fit([text], line_starts_are_sentences=True)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(lm, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+    if write_cached(path, lm):
         for old in path.parent.glob("domain-lm-*.pickle"):
             if old != path:  # another version or corpus: nothing reads it any more
-                old.unlink(missing_ok=True)
-    except OSError:  # no writable cache: fit again next time
-        pass
+                with contextlib.suppress(OSError):
+                    old.unlink()
     return lm
