@@ -167,6 +167,25 @@ def test_split_pieces_keeps_gaps():
     assert [(p.text, p.gap) for p in glued] == [("لأغراض", 1), ("إجرامية.", 0), ("التحريق", 1), ("بأدوات", 0)]
 
 
+def test_one_search_serves_both_readings_of_a_line(repairer, raw_lines):
+    """The first and the final reading of a line share one search of its arrangements: choosing from
+    that search with other neighbours gives what a fresh search with those neighbours gives."""
+    from egm_text.repair.order import LineOrderRepairer
+
+    repairer.transform(raw_lines[:1])  # loads the profile
+    orderer = repairer.orderer_
+    lines = [line for line in raw_lines[:120] if line.strip()]
+    moved = 0
+    for before, line, after in zip(lines, lines[1:], lines[2:], strict=False):
+        previous, following = orderer.order(before)[1], orderer.order(after)[1]
+        plan = orderer.plan(line)
+        chosen = [orderer.choose(plan, prev, nxt) for prev, nxt in ((None, None), (previous, following))]
+        fresh = LineOrderRepairer(repairer.decoder_)
+        assert chosen == [fresh.order(line), fresh.order(line, previous, following=following)]
+        moved += chosen[0] != chosen[1]
+    assert moved >= 1  # the neighbours do decide some lines
+
+
 def test_second_process_gives_the_same_repair(raw_lines):
     """Half of a long text is repaired in a forked process; the result must not depend on it."""
     sample = raw_lines[:420]

@@ -286,12 +286,20 @@ class LineOrderRepairer:
         the line's end should lead into; `closes` says the line ends its unit (no trailing space is
         expected then). Returns the text and this line's pieces in logical order.
         """
+        return self.choose(self.plan(line, opens=opens, closes=closes), previous, following)
+
+    def plan(self, line: str, *, opens: bool = False, closes: bool = False) -> OrderPlan:
+        """Score every arrangement of the line's runs on what the line itself shows.
+
+        What its neighbours add (how its start continues the line before, how its end leads into the
+        next) is left to `choose`, so a line read twice with other neighbours is searched only once.
+        """
         pieces = self.split_glued(reattach_conjunction(split_pieces(line)))
         lead: list[Piece] = []
         while pieces and pieces[0].kind == "punct" and len(pieces) > 1:
             lead.append(pieces.pop(0))  # neutrals at the visual left end close the RTL line
         if not pieces:
-            return "", []
+            return OrderPlan([], [], [], [], opens, closes)
         cuts = self.candidate_cuts(pieces)
         forced = [c for c, prior in cuts if prior == FORCED]
         # a line inside a paragraph ends with the space before its next line's first word; a raw
@@ -313,7 +321,6 @@ class LineOrderRepairer:
                 for i in range(len(pieces) - 1)
                 if i not in taken and pieces[i].gap == 1 and _ENDS_SENTENCE.search(pieces[i].text)
             ]
-        prev = previous or []
         base = {
             c: self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
             for c, _ in cuts + singles
@@ -329,21 +336,7 @@ class LineOrderRepairer:
                 got = memo[key] = self.affinity(pieces[key[0] : lb + 1], pieces[ra : key[3] + 1])[0]
             return got
 
-        def start_score(a: int) -> float:
-            if opens:
-                head = _edge(pieces[a : a + 2])
-                return self._opening(head) if head else 0.0
-            return self.affinity(prev, pieces[a : a + 2])[0]
-
-        starts = [0, *(c + 1 for c, _ in cuts + singles), *(c + 1 for c in forced)]
-        opening = {a: start_score(a) for a in starts}
-        ends = [len(pieces) - 1, *(c for c, _ in cuts + singles), *forced]
-        closing = {
-            e: self.affinity(pieces[max(0, e - 1) : e + 1], following)[0] if following else 0.0 for e in ends
-        }
-        if closes:  # no next line to lead into: the logical end should close a sentence
-            closing = {e: self.unit_end_bonus if _ENDS_SENTENCE.search(pieces[e].text) else 0.0 for e in ends}
-        best_score, best_sets = None, tuple(forced)
+        arrangements: list[tuple[float, int, int, tuple[int, ...]]] = []
         options = [()] + [(c,) for c in singles]
         for r, single in itertools.product(range(0, len(cuts) + 1), options):
             for subset in itertools.combinations(cuts, r):
@@ -355,19 +348,45 @@ class LineOrderRepairer:
                         [0, *(c + 1 for c in idx)], [*(c + 1 for c in idx), len(pieces)], strict=True
                     )
                 ]
-                score = sum(prior - base[c] for c, prior in subset) + opening[bounds[-1][0]]
+                score = sum(prior - base[c] for c, prior in subset)
                 score += rotated_bonus if subset else 0.0
-                score += self.closing_weight * closing[bounds[0][1]]  # the logical end meets the next line
                 for k in range(len(bounds) - 1, 0, -1):  # logical order: last raw segment first
                     score += junction(*bounds[k], *bounds[k - 1])
-                if best_score is None or score > best_score:
-                    best_score, best_sets = score, tuple(idx)
+                # logical start: the last raw segment's first piece; logical end: the first one's last
+                arrangements.append((score, bounds[-1][0], bounds[0][1], tuple(idx)))
+        return OrderPlan(pieces, lead, forced, arrangements, opens, closes)
+
+    def choose(
+        self, plan: OrderPlan, previous: list[Piece] | None = None, following: list[Piece] | None = None
+    ) -> tuple[str, list[Piece]]:
+        """The planned line's best arrangement given its neighbours, as text and logical pieces."""
+        pieces = plan.pieces
+        if not pieces:
+            return "", []
+        starts = sorted({a for _, a, _, _ in plan.arrangements})
+        ends = sorted({e for _, _, e, _ in plan.arrangements})
+        if plan.opens:
+            heads = {a: _edge(pieces[a : a + 2]) for a in starts}
+            opening = {a: self._opening(heads[a]) if heads[a] else 0.0 for a in starts}
+        else:
+            opening = {a: self.affinity(previous or [], pieces[a : a + 2])[0] for a in starts}
+        if plan.closes:  # no next line to lead into: the logical end should close a sentence
+            closing = {e: self.unit_end_bonus if _ENDS_SENTENCE.search(pieces[e].text) else 0.0 for e in ends}
+        elif following:
+            closing = {e: self.affinity(pieces[max(0, e - 1) : e + 1], following)[0] for e in ends}
+        else:
+            closing = dict.fromkeys(ends, 0.0)
+        best_score, best_sets = None, tuple(plan.forced)
+        for score, a, e, idx in plan.arrangements:
+            total = score + opening[a] + self.closing_weight * closing[e]
+            if best_score is None or total > best_score:
+                best_score, best_sets = total, idx
         segs = _segments(pieces, list(best_sets))
         logical = list(reversed(segs))
-        closing_marks = "".join(p.text for p in reversed(lead))
+        closing_marks = "".join(p.text for p in reversed(plan.lead))
         # `. وركز 2019 ...`: a stop before an Arabic run that meets a number ends the sentence before
         # that run (`2019. وركز`), which comes last in logical order; before a number, it ends the line
-        inner = bool(closing_marks and forced and pieces[0].kind == "ar" and len(logical) > 1)
+        inner = bool(closing_marks and plan.forced and pieces[0].kind == "ar" and len(logical) > 1)
         out: list[str] = []
         for k, seg in enumerate(logical):
             if k:
@@ -380,6 +399,19 @@ class LineOrderRepairer:
             out.append(_join(seg))
         text = "".join(out) + closing_marks
         return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
+
+
+@dataclass
+class OrderPlan:
+    """A line's pieces and every arrangement of its runs: (score without the neighbours' terms,
+    logical first piece, logical last piece, cuts)."""
+
+    pieces: list[Piece]
+    lead: list[Piece]  # neutrals at the visual left end of the line
+    forced: list[int]
+    arrangements: list[tuple[float, int, int, tuple[int, ...]]]
+    opens: bool
+    closes: bool
 
 
 def _effective_kinds(pieces: list[Piece]) -> list[str]:

@@ -24,7 +24,13 @@ from egm_text.repair.garbledness import GARBLED_DOCUMENT, GARBLED_LINE, garbledn
 from egm_text.repair.learn import fit_profile
 from egm_text.repair.lexicon import Lexicon, load_lexicon, normalise_key
 from egm_text.repair.lm import bundled_lm
-from egm_text.repair.order import LineOrderRepairer, fix_numbers_and_brackets, glue_points, split_pieces
+from egm_text.repair.order import (
+    LineOrderRepairer,
+    OrderPlan,
+    fix_numbers_and_brackets,
+    glue_points,
+    split_pieces,
+)
 from egm_text.repair.profile import FontProfile, default_training_text, load_default_profile
 
 _AR_RUN = re.compile(r"[\u0621-\u064A]+")
@@ -292,13 +298,13 @@ class GlyphRepairer:
 
         ctx_lo, ctx_hi = max(0, lo - 1), min(len(todo), hi + 1)
         following: dict[int, list] = {}
+        plans: dict[int, OrderPlan] = {}  # each line's arrangements are searched once, for both readings
         if self.order_lines and (self.lookahead or lo > 0):
             previous = None
             for i in range(ctx_lo, ctx_hi if self.lookahead else lo):
                 k = todo[i]
-                _, previous = self.orderer_.order(
-                    lines[k], previous, opens=start_line + k in opener_lines, closes=closes(i)
-                )
+                plans[k] = self.orderer_.plan(lines[k], opens=start_line + k in opener_lines, closes=closes(i))
+                _, previous = self.orderer_.choose(plans[k], previous)
                 following[k] = previous
         out: list[tuple[int, LineRepair]] = []
         previous = None
@@ -314,9 +320,8 @@ class GlyphRepairer:
                 text, previous = fix_numbers_and_brackets(KASHIDA_RUN.sub("", raw)), None
             elif self.order_lines:
                 after = following.get(todo[i + 1]) if i + 1 < ctx_hi and not closes(i) else None
-                text, previous = self.orderer_.order(
-                    raw, previous, opens=n in opener_lines, following=after, closes=closes(i)
-                )
+                plan = plans.get(k) or self.orderer_.plan(raw, opens=n in opener_lines, closes=closes(i))
+                text, previous = self.orderer_.choose(plan, previous, after)
                 steps.append("order")
             repaired, words = self.decoder_.decode_line(text)
             steps.append("decode")
