@@ -167,6 +167,20 @@ def test_split_pieces_keeps_gaps():
     assert [(p.text, p.gap) for p in glued] == [("لأغراض", 1), ("إجرامية.", 0), ("التحريق", 1), ("بأدوات", 0)]
 
 
+def test_a_double_space_is_a_lost_letter_only_after_a_word_that_reads_so(repairer, raw_lines):
+    """`الرضا  على`: القضاة lost its ة (a space), so the double space is no run boundary; `تركي  كشئف`:
+    تركز reads far better than any reading with a lost letter, so the double space is a boundary."""
+    repairer.transform(raw_lines[:1])
+    orderer = repairer.orderer_
+    for line, word, prior in (
+        ("التدريب على الرضا  على الحاجة", "الرضا", orderer.lost_letter_prior),
+        ("البلدان النامية وأن تركي  كشئف الجرائم", "تركي", orderer.wide_gap_prior),
+    ):
+        pieces = split_pieces(line)
+        at = [p.text for p in pieces].index(word)
+        assert dict(orderer.candidate_cuts(pieces))[at] == prior
+
+
 def test_one_search_serves_both_readings_of_a_line(repairer, raw_lines):
     """The first and the final reading of a line share one search of its arrangements: choosing from
     that search with other neighbours gives what a fresh search with those neighbours gives."""

@@ -98,6 +98,7 @@ class LineOrderRepairer:
         unspaced_rotation_evidence: float = 0.0,
         glue_prior: float = -1.0,
         lost_letter_prior: float = -4.5,
+        lost_letter_margin: float = 3.0,
         opening_weight: float = 1.0,
         glued_prior: float = -1.5,
         closing_weight: float = 1.0,
@@ -113,6 +114,7 @@ class LineOrderRepairer:
         self.stretch_rotation_evidence = stretch_rotation_evidence  # between numbers: more evidence
         self.unspaced_rotation_evidence = unspaced_rotation_evidence
         self.lost_letter_prior = lost_letter_prior
+        self.lost_letter_margin = lost_letter_margin  # a lost-letter reading this far below the best is no sign
         self.opening_weight = opening_weight
         self.glued_prior = glued_prior
         self.closing_weight = closing_weight
@@ -168,7 +170,7 @@ class LineOrderRepairer:
         if piece.kind != "ar" or piece.text[-1:] != piece.core[-1:]:
             return False
         opts = self.decoder._word_options(normalise_key(piece.core))
-        return any(tail for _, _, tail, _ in opts[:4])
+        return any(tail and score >= opts[0][1] - self.lost_letter_margin for _, score, tail, _ in opts[:4])
 
     def split_glued(self, pieces: list[Piece]) -> list[Piece]:
         """Split tokens that are no word but two glued ones (`يكوناالكبير`): runs that touched."""
