@@ -139,6 +139,8 @@ def test_decoder_reads_hamza_and_lost_letters_from_the_garbled_text(repairer):
     assert decoder.decode_line('في مادت  2 بأن  "تصوير')[0] == 'في مادته 2 بأنه "تصوير'
     # a lost final letter mostly leaves a space, even one the profile learned as lost without one (ي)
     assert decoder.decode_line("أو أ  تصوير للأعضاء")[0] == "أو أي تصوير للأعضاء"
+    # and without that space a lost letter is the less likely reading: the ة of الجديدة would leave one
+    assert decoder.decode_line("النظام الجديد في")[0] == "النظام الجديد في"
 
 
 def test_stranded_conjunction_goes_back_on_the_first_word(repairer, raw_lines):

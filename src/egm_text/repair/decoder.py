@@ -37,7 +37,7 @@ class DecoderParams:
     semicolon_logp: float = -4.0
     oov_logp: float = -24.0
     oov_char_logp: float = -0.7
-    tail_space_missing: float = 0.0  # the word should end in a lost-letter space but the gap is single
+    tail_space_missing: float = -2.0  # the word should end in a lost-letter space but the gap is single
     tail_space_seen: float = 5.0  # a lost-letter reading where the garbled text shows the extra space
     extra_space_unexplained: float = -2.0  # a plain reading where the gap is wider than one space
     semicolon_misplaced: float = -6.0  # a semicolon reading in the middle of a clause
