@@ -250,6 +250,25 @@ def test_word_classes_carry_agreement_to_pairs_never_seen():
     assert lm.bigram_bonus("المنظمة", "المتعددة", lp) > lm.bigram_bonus("المنظمة", "المتعدد", lp)
 
 
+def test_the_document_read_with_confidence_adapts_the_model():
+    """What the document says of itself, read with confidence (its words and word pairs), raises those
+    words and pairs in a copy of the model; the model itself is left as it was."""
+    from collections import Counter
+
+    from egm_text.repair.lm import DomainLM
+
+    lm = DomainLM().fit(["طلبت الدولة الطالبة المساعدة\nالدولة الطالبة والدولة المتلقية"] * 5)
+    grams = Counter({("المتلقية",): 4, ("الدولة", "المتلقية"): 3, ("،", "وتشجع"): 1})
+    doc = lm.with_document(grams, pair_weight=2.0, word_weight=0.5)
+    lp = -12.0
+    assert doc.unigram("المتلقية", lp) > lm.unigram("المتلقية", lp)
+    assert doc.unigram("الطالبة", lp) < lm.unigram("الطالبة", lp)  # the document's words dilute the rest
+    assert doc.bigram_bonus("الدولة", "المتلقية", lp) > lm.bigram_bonus("الدولة", "المتلقية", lp)
+    assert lm.uni["المتلقية"] == 5 and lm.bi[("الدولة", "المتلقية")] == 0  # the base model is unchanged
+    same = lm.with_document(grams, pair_weight=2.0)  # without word_weight, only the pairs count
+    assert same.unigram("المتلقية", lp) == lm.unigram("المتلقية", lp)
+
+
 def test_domain_words_missing_from_wordfreq_are_decoded(repairer, tmp_path, monkeypatch):
     """Words of the domain text that wordfreq's list lacks are indexed too (and cached next to the
     lexicon), so the decoder reaches them."""

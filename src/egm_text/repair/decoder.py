@@ -63,10 +63,22 @@ class Decoder:
     def __init__(self, lexicon: Lexicon, *, params: DecoderParams | None = None, lm: DomainLM | None = None) -> None:
         self.lexicon = lexicon
         self.params = params or DecoderParams()
-        self.lm = lm
+        self._lm = lm
         self._arc_memo: dict[str, list[tuple[str, float, bool, float]]] = {}
         self._logp_memo: dict[str, float] = {}
         self._key_memo: dict[str, str] = {}
+
+    @property
+    def lm(self) -> DomainLM | None:
+        return self._lm
+
+    @lm.setter
+    def lm(self, lm: DomainLM | None) -> None:
+        """Another model may know other word counts: the scores memoised with the old one are dropped."""
+        if lm is not self._lm:
+            self._lm = lm
+            self._arc_memo.clear()
+            self._logp_memo.clear()
 
     def key(self, token: str) -> str:
         """`normalise_key` of one garbled token, memoised (the order search asks for the same ones often)."""

@@ -95,8 +95,11 @@ class DomainLM:
                     self._start(m.group(1))
         return self
 
-    def with_pairs(self, pairs: Counter[tuple[str, str]], *, weight: float = 1.0) -> DomainLM:
-        """A copy that also knows these word pairs (e.g. read from the document being repaired)."""
+    def with_document(
+        self, ngrams: Counter[tuple[str, ...]], *, pair_weight: float = 1.0, word_weight: float = 0.0
+    ) -> DomainLM:
+        """A copy that also knows a document's words (1-tuples) and word pairs (2-tuples), each count
+        weighted: what the document being repaired says of itself where it reads with confidence."""
         new = DomainLM(mix=self.mix, mu=self.mu, unseen_floor=self.unseen_floor, class_weight=self.class_weight)
         new.uni, new.total = self.uni, self.total
         new.cls_bi, new.cls_prev, new.cls_next, new._cls = self.cls_bi, self.cls_prev, self.cls_next, self._cls
@@ -104,9 +107,15 @@ class DomainLM:
         new.starts, new.start_chars, new.first_chars = self.starts, self.start_chars, self.first_chars
         new.bi = Counter(self.bi)
         new.ctx = Counter(self.ctx)
-        for (a, b), c in sorted(pairs.items()):  # sorted: the same sums however the pairs were gathered
-            new.bi[(a, b)] += c * weight
-            new.ctx[a] += c * weight
+        if word_weight:
+            new.uni = Counter(self.uni)
+        for gram, c in sorted(ngrams.items()):  # sorted: the same sums however the counts were gathered
+            if len(gram) == 2:
+                new.bi[gram] += c * pair_weight  # type: ignore[index]
+                new.ctx[gram[0]] += c * pair_weight
+            elif word_weight:
+                new.uni[gram[0]] += c * word_weight
+                new.total += c * word_weight
         return new
 
     def _start(self, word: str) -> None:

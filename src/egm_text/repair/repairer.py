@@ -103,6 +103,7 @@ class GlyphRepairer:
         lookahead: bool = True,
         document_pair_weight: float = 2.0,
         document_pair_confidence: float = 0.9,
+        document_word_weight: float = 0.5,
         n_words: int = 1_000_000,
         n_jobs: int = 2,
     ) -> None:
@@ -115,6 +116,7 @@ class GlyphRepairer:
         self.lookahead = lookahead
         self.document_pair_weight = document_pair_weight
         self.document_pair_confidence = document_pair_confidence
+        self.document_word_weight = document_word_weight
         self.n_words = n_words
         self.n_jobs = n_jobs
 
@@ -156,32 +158,35 @@ class GlyphRepairer:
         self.decoder_ = Decoder(self.lexicon_, params=DecoderParams(lm_weight=self.lm_weight), lm=lm)
         self.orderer_ = LineOrderRepairer(self.decoder_)
 
-    def _document_pairs(self, lines: Sequence[str]) -> Counter[tuple[str, str]]:
-        """The document's own word pairs, from runs whose order is certain (read before repairing).
+    def _document_ngrams(self, lines: Sequence[str]) -> Counter[tuple[str, ...]]:
+        """The document's own words and word pairs, from runs whose order is certain (read before
+        repairing): 1-tuples and 2-tuples of words decoded with confidence.
 
-        UN reports repeat their phrases; pairs decoded with confidence inside one run of a line are
-        good evidence of the document's language, and they help to order its scrambled lines.
+        UN reports repeat their terms and phrases: a word read with confidence in one place is evidence
+        for the same reading where its garbled form is ambiguous, and pairs inside one run of a line
+        help to order the document's scrambled lines.
         """
         self.decoder_.lm = self.lm_
         orderer = LineOrderRepairer(self.decoder_)
-        pairs: Counter[tuple[str, str]] = Counter()
+        grams: Counter[tuple[str, ...]] = Counter()
+        sure = self.document_pair_confidence
         for raw in lines:
             if not has_arabic(raw):
                 continue
             for run in orderer.runs(raw):
-                words = self.decoder_.decode_tokens(run)
-                for a, b in zip(words, words[1:], strict=False):
-                    if (
-                        a.known
-                        and b.known
-                        and min(a.confidence, b.confidence) >= self.document_pair_confidence
-                    ):
-                        pairs[(a.text.rstrip("،؛"), b.text.rstrip("،؛"))] += 1
-        return pairs
+                decoded = self.decoder_.decode_tokens(run)
+                words = [w.text.rstrip("،؛") if w.known and w.confidence >= sure else None for w in decoded]
+                grams.update((w,) for w in words if w)  # a comma read alone is no word, but it is a
+                grams.update(  # pair's side: what follows `،` is what opens a clause
+                    (a, b) for a, b in zip(words, words[1:], strict=False) if a is not None and b is not None
+                )
+        return grams
 
-    def _use_document_pairs(self, pairs: Counter[tuple[str, str]]) -> None:
-        """Decode and order with a language model that also knows the document's pairs."""
-        self.decoder_.lm = self.lm_.with_pairs(pairs, weight=self.document_pair_weight)  # type: ignore[union-attr]
+    def _use_document_ngrams(self, grams: Counter[tuple[str, ...]]) -> None:
+        """Decode and order with a language model that also knows the document's words and pairs."""
+        self.decoder_.lm = self.lm_.with_document(  # type: ignore[union-attr]
+            grams, pair_weight=self.document_pair_weight, word_weight=self.document_word_weight
+        )
         self.orderer_ = LineOrderRepairer(self.decoder_)
 
     def save(self, path: str | Path) -> None:
@@ -266,7 +271,7 @@ class GlyphRepairer:
     def _repair_range(
         self, job: _Job, lo: int, hi: int, share: Callable[[Counter], Counter] | None = None
     ) -> list[tuple[int, LineRepair]]:
-        """Repair lines[lo:hi] of the job: look up their words, read their word pairs (`share` merges
+        """Repair lines[lo:hi] of the job: look up their words, read their words and word pairs (`share` merges
         them with the other part's, when the job runs in two processes), then order and decode.
 
         The nearest lines to repair on each side are the context of the part's first and last line.
@@ -275,8 +280,8 @@ class GlyphRepairer:
         if job.garbled:
             self._prefetch(lines[max(0, lo - 1) : hi + 1])
             if self.learn_document and self.lm_ is not None:
-                pairs = self._document_pairs(lines[lo:hi])
-                self._use_document_pairs(share(pairs) if share else pairs)
+                grams = self._document_ngrams(lines[lo:hi])
+                self._use_document_ngrams(share(grams) if share else grams)
         own = [k for k in range(lo, hi) if self._needs_repair(lines[k], job.garbled)]
         before = next((k for k in range(lo - 1, -1, -1) if self._needs_repair(lines[k], job.garbled)), None)
         after = next((k for k in range(hi, len(lines)) if self._needs_repair(lines[k], job.garbled)), None)
@@ -383,7 +388,7 @@ class _Job:
 def _run_parts(job: _Job, n_jobs: int) -> list[tuple[int, LineRepair]]:
     """Repair the job's lines, the second half in a second (forked) process when that pays.
 
-    The two processes look up, read and repair their own lines; they swap the word pairs each read
+    The two processes look up, read and repair their own lines; they swap the words and word pairs each read
     in its half, so both decode with the same model of the whole document (the child sends first).
     """
     rep = job.repairer
@@ -424,7 +429,7 @@ def _run_parts(job: _Job, n_jobs: int) -> list[tuple[int, LineRepair]]:
         if kind != "pairs":  # the child failed before it read its half: read it here
             failed = True
             rep._prefetch(job.lines[mid:hi])
-            theirs = rep._document_pairs(job.lines[mid:hi])
+            theirs = rep._document_ngrams(job.lines[mid:hi])
         else:
             mine_end.send(pairs)
         total = pairs + theirs
