@@ -43,6 +43,7 @@ class DecoderParams:
     semicolon_misplaced: float = -6.0  # a semicolon reading in the middle of a clause
     lone_kashida: float = -2.5  # per single ئ of the garbled text read as a kashida, not as the letter
     hamza_unseen: float = -3.0  # per ئ of the word that the garbled text does not show
+    search_readings: int = 2  # readings of an arc the order search scores (decoding scores 5)
 
 
 @dataclass
@@ -175,7 +176,8 @@ class Decoder:
     ) -> tuple[list[float], list[tuple | None]]:
         """Viterbi over the words a run of tokens can spell: best score up to each token boundary and
         back-pointers (start, word, score, runners-up, known). The order search only needs the score,
-        so it skips ranking the runners-up (`alternatives=False`)."""
+        so it skips ranking the runners-up (`alternatives=False`) and scores fewer readings per arc: on
+        the dev set the best 2 order lines as well as the best 5 (and the best 1 worse)."""
         n = len(toks)
         p = self.params
         lm = self.lm
@@ -212,7 +214,7 @@ class Decoder:
                 bigrams = lm is not None and prev and known
                 scored = []
                 w, s = "", -math.inf
-                for text, sc, tail, lpw in opts[:5]:
+                for text, sc, tail, lpw in opts[: 5 if alternatives else p.search_readings]:
                     if (need := text.count("ئ") - seen) > 0:
                         sc += p.hamza_unseen * need
                     elif need < 0:
