@@ -183,6 +183,18 @@ def test_a_double_space_is_a_lost_letter_only_after_a_word_that_reads_so(repaire
         assert dict(orderer.candidate_cuts(pieces))[at] == prior
 
 
+def test_a_latin_title_cut_by_a_line_break_goes_on_first(repairer, raw_lines):
+    """A line that ends in a Latin title (logically at its end) and the next line, which goes on with
+    that title: the PDF drew it first there too, so it stays first and the Arabic after it follows."""
+    first, second = repairer.transform(raw_lines[429:431])
+    assert first.endswith("عنوانه Practical Guide for Requesting")
+    assert second.startswith("Electronic Evidence Across Borders، وهو متاح عند الطلب")
+    assert second.endswith("في الدول الأعضاء.")
+    assert repairer.transform(raw_lines[1041:1044])[2] == (
+        "Evidence Across Borders كجزء من دور المكتب في تقديم المساعدة التقنية للدول الأعضاء."
+    )
+
+
 def test_one_search_serves_both_readings_of_a_line(repairer, raw_lines):
     """The first and the final reading of a line share one search of its arrangements: choosing from
     that search with other neighbours gives what a fresh search with those neighbours gives."""

@@ -365,6 +365,8 @@ class LineOrderRepairer:
         pieces = plan.pieces
         if not pieces:
             return "", []
+        if previous and _latin_words(previous[-1]) and _latin_words(pieces[0]):
+            return self._latin_continued(plan, following)
         starts = sorted({a for _, a, _, _ in plan.arrangements})
         ends = sorted({e for _, _, e, _ in plan.arrangements})
         if plan.opens:
@@ -401,6 +403,27 @@ class LineOrderRepairer:
             out.append(_join(seg))
         text = "".join(out) + closing_marks
         return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
+
+    def _latin_continued(self, plan: OrderPlan, following: list[Piece] | None) -> tuple[str, list[Piece]]:
+        """A line that goes on with the Latin title the line before ended with (`... عنوانه Practical
+        Guide for Requesting` / `Electronic Evidence Across Borders .ل وهو متاح ...`): the PDF drew
+        that Latin text first, at the left, so it stays first; the Arabic after it is ordered as a line
+        of its own. A full stop the Arabic run starts with is that run's logical end."""
+        pieces = plan.pieces
+        k = next((i for i, p in enumerate(pieces) if p.kind == "ar"), len(pieces))
+        head, rest = _join(pieces[:k]), pieces[k:]
+        if not rest:
+            return fix_numbers_and_brackets(head), pieces
+        stop = re.match(r"[.:]+", rest[0].text)
+        if stop and len(rest[0].text) > stop.end():
+            rest = [Piece(rest[0].text[stop.end() :], rest[0].gap), *rest[1:]]
+        tail, rest = self.choose(self.plan(_join(rest), closes=plan.closes), None, following)
+        text = head + " " + tail + (stop.group() if stop else "") + "".join(p.text for p in reversed(plan.lead))
+        return fix_numbers_and_brackets(text), pieces[:k] + rest
+
+
+def _latin_words(piece: Piece) -> bool:
+    return bool(re.search(r"[A-Za-z]{2}", piece.text))
 
 
 @dataclass
