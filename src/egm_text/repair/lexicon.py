@@ -23,8 +23,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from egm_text.arabic import glyph_units
 from egm_text.repair.profile import FontProfile, next_letter_context
 
@@ -83,10 +81,9 @@ class KeyFilter:
 
     hashes = 7
 
-    def __init__(self, bits: np.ndarray) -> None:
-        self.bits = bits
+    def __init__(self, bits: bytes) -> None:
+        self.bits = bits  # indexing bytes gives Python ints, much faster than numpy scalars
         self.m = len(bits) * 8
-        self._bytes = bits.tobytes()  # indexing bytes gives Python ints, much faster than numpy scalars
 
     @staticmethod
     def _seeds(key: str) -> tuple[int, int]:
@@ -95,17 +92,19 @@ class KeyFilter:
 
     @classmethod
     def build(cls, keys: Iterable[str], n: int) -> KeyFilter:
+        import numpy as np  # only a cold start builds a filter: a warm run need not import numpy
+
         m = max(64, n * 10 // 8 * 8)
         seeds = np.array([cls._seeds(k) for k in keys], dtype=np.uint64).reshape(-1, 2)
         bits = np.zeros(m // 8, dtype=np.uint8)
         for i in range(cls.hashes):
             pos = (seeds[:, 0] + np.uint64(i) * seeds[:, 1]) % np.uint64(m)
             np.bitwise_or.at(bits, (pos >> np.uint64(3)).astype(np.int64), (1 << (pos & np.uint64(7))).astype(np.uint8))
-        return cls(bits)
+        return cls(bits.tobytes())
 
     def __contains__(self, key: str) -> bool:
         h1, h2 = self._seeds(key)
-        bits, m = self._bytes, self.m
+        bits, m = self.bits, self.m
         for i in range(self.hashes):
             pos = (h1 + i * h2) % m
             if not bits[pos >> 3] & (1 << (pos & 7)):
@@ -127,7 +126,7 @@ class Lexicon:
         self._filter: KeyFilter | None = None
         if self._db is not None:
             row = self._db.execute("SELECT bits FROM keyfilter").fetchone()
-            self._filter = KeyFilter(np.frombuffer(row[0], dtype=np.uint8).copy()) if row else None
+            self._filter = KeyFilter(bytes(row[0])) if row else None
         self._profile = profile
         self._extra_logp: dict[str, float] = {}
         self._extra_index: dict[str, list[Candidate]] = defaultdict(list)
@@ -366,7 +365,7 @@ def _write_db(path: Path, logp: dict[str, float], index: dict[str, list[Candidat
         ((k, "|".join(f"{w} {lp:.4f} {int(t)}" for w, lp, t in v)) for k, v in index.items()),
     )
     db.execute("CREATE TABLE keyfilter (bits BLOB)")
-    db.execute("INSERT INTO keyfilter VALUES (?)", (KeyFilter.build(index, len(index)).bits.tobytes(),))
+    db.execute("INSERT INTO keyfilter VALUES (?)", (KeyFilter.build(index, len(index)).bits,))
     db.commit()
     db.close()
     os.replace(tmp, path)
