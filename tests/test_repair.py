@@ -195,6 +195,20 @@ def test_a_latin_title_cut_by_a_line_break_goes_on_first(repairer, raw_lines):
     )
 
 
+def test_the_last_line_of_a_list_item_ends_with_its_garbled_semicolon(repairer, raw_lines):
+    """A recommendation ends with `؛`, garbled as a final `ع`: in the last line of the item that token is
+    the logical end, so the run after it (`وأن`, drawn at the visual end) opens the line."""
+    repairer.transform(raw_lines[:1])
+    orderer = repairer.orderer_
+    assert [orderer._ends_unit(p) for p in split_pieces("في الروانين المحليةع وأن التجلات.")] == [
+        False, False, True, False, True
+    ]
+    text = orderer.order(raw_lines[540], closes=True)[0]
+    assert repairer.decoder_.decode_line(text)[0] == (
+        "وأن يحسن اللوائح المتعلقة بالتزامات مقدمي خدمات الإنترنت بشأن حفظ السجلات في القوانين المحلية؛"
+    )
+
+
 def test_one_search_serves_both_readings_of_a_line(repairer, raw_lines):
     """The first and the final reading of a line share one search of its arrangements: choosing from
     that search with other neighbours gives what a fresh search with those neighbours gives."""

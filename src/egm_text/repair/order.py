@@ -172,6 +172,16 @@ class LineOrderRepairer:
         opts = self.decoder._word_options(normalise_key(piece.core))
         return any(tail and score >= opts[0][1] - self.lost_letter_margin for _, score, tail, _ in opts[:4])
 
+    def _ends_unit(self, piece: Piece) -> bool:
+        """Whether a piece may end a paragraph or list item: a full stop, or a garbled semicolon
+        (`المحليةع`, read `المحلية؛`), which ends the items of a list of recommendations."""
+        if _ENDS_SENTENCE.search(piece.text):
+            return True
+        if piece.kind != "ar" or piece.text[-1:] != "ع":
+            return False
+        opts = self.decoder._word_options(normalise_key(piece.core))
+        return bool(opts) and opts[0][0].endswith("؛")
+
     def split_glued(self, pieces: list[Piece]) -> list[Piece]:
         """Split tokens that are no word but two glued ones (`يكوناالكبير`): runs that touched."""
         out: list[Piece] = []
@@ -315,13 +325,14 @@ class LineOrderRepairer:
         singles = self.rotation_cuts(
             pieces, {c for c, _ in cuts} | set(forced), unspaced_end=unspaced_end, forced=forced
         )
-        if closes and not _ENDS_SENTENCE.search(pieces[-1].text):
-            # the last line of a unit ends its last sentence: a full stop inside may be the logical end
+        if closes and not self._ends_unit(pieces[-1]):
+            # the last line of a unit ends its last sentence (or list item): a full stop or a garbled
+            # semicolon inside may be the logical end
             taken = {c for c, _ in cuts + singles} | set(forced)
             singles += [
                 (i, self.single_gap_prior)
                 for i in range(len(pieces) - 1)
-                if i not in taken and pieces[i].gap == 1 and _ENDS_SENTENCE.search(pieces[i].text)
+                if i not in taken and pieces[i].gap == 1 and self._ends_unit(pieces[i])
             ]
         base = {
             c: self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
@@ -374,8 +385,8 @@ class LineOrderRepairer:
             opening = {a: self._opening(heads[a]) if heads[a] else 0.0 for a in starts}
         else:
             opening = {a: self.affinity(previous or [], pieces[a : a + 2])[0] for a in starts}
-        if plan.closes:  # no next line to lead into: the logical end should close a sentence
-            closing = {e: self.unit_end_bonus if _ENDS_SENTENCE.search(pieces[e].text) else 0.0 for e in ends}
+        if plan.closes:  # no next line to lead into: the logical end should close a sentence or item
+            closing = {e: self.unit_end_bonus if self._ends_unit(pieces[e]) else 0.0 for e in ends}
         elif following:
             closing = {e: self.affinity(pieces[max(0, e - 1) : e + 1], following)[0] for e in ends}
         else:
