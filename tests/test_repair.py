@@ -209,6 +209,12 @@ def test_the_last_line_of_a_list_item_ends_with_its_garbled_semicolon(repairer, 
     )
 
 
+def test_a_stop_glued_to_the_first_word_at_the_visual_left_ends_the_line(repairer, raw_lines):
+    repairer.transform(raw_lines[:1])
+    text = repairer.orderer_.order(".الدوع عن الالتيامات التي سبق أن قطعتها")[0]
+    assert text == "الدوع عن الالتيامات التي سبق أن قطعتها."
+
+
 def test_one_search_serves_both_readings_of_a_line(repairer, raw_lines):
     """The first and the final reading of a line share one search of its arrangements: choosing from
     that search with other neighbours gives what a fresh search with those neighbours gives."""

@@ -33,6 +33,7 @@ MAX_ARRANGEMENTS = 256  # cut arrangements scored per line, at most
 EDGE_TOKENS = 2  # garbled tokens on each side of a join that the decoder reads to score it
 _ENDS_SENTENCE = re.compile(r"[.؟!:][\"'”»)]*$")  # a full stop, perhaps inside closing quotes
 _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
+_LEADING_STOP = re.compile(rf"[.:؟!]+(?=[{_AR}])")  # a stop glued to the first word at the visual left
 
 
 @dataclass
@@ -307,6 +308,8 @@ class LineOrderRepairer:
         next) is left to `choose`, so a line read twice with other neighbours is searched only once.
         """
         pieces = self.split_glued(reattach_conjunction(split_pieces(line)))
+        if pieces and (stop := _LEADING_STOP.match(pieces[0].text)):  # `.الدوع`: the line's logical end
+            pieces = [Piece(stop.group(), 0), Piece(pieces[0].text[stop.end() :], pieces[0].gap), *pieces[1:]]
         lead: list[Piece] = []
         while pieces and pieces[0].kind == "punct" and len(pieces) > 1:
             lead.append(pieces.pop(0))  # neutrals at the visual left end close the RTL line
