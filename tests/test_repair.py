@@ -211,8 +211,10 @@ def test_the_last_line_of_a_list_item_ends_with_its_garbled_semicolon(repairer, 
 
 def test_a_stop_glued_to_the_first_word_at_the_visual_left_ends_the_line(repairer, raw_lines):
     repairer.transform(raw_lines[:1])
-    text = repairer.orderer_.order(".الدوع عن الالتيامات التي سبق أن قطعتها")[0]
-    assert text == "الدوع عن الالتيامات التي سبق أن قطعتها."
+    plan = repairer.orderer_.plan(".الدوع عن الالتيامات التي سبق أن قطعتها")
+    assert [p.text for p in plan.lead] == ["."] and plan.pieces[0].text == "الدوع"
+    text = repairer.orderer_.choose(plan)[0]
+    assert text.endswith(".") and not text.startswith(".")  # the stop closes the line, whatever its order
 
 
 def test_one_search_serves_both_readings_of_a_line(repairer, raw_lines):
