@@ -125,6 +125,11 @@ def test_repair_text_api_and_numbers(raw_lines):
     assert out[0].startswith("1- طلبت الجمعية العامة في قرارها 65/230 إلى لجنة منع الجريمة")
     assert out[1].startswith("42 من إعلان سلفادور")
     assert fix_numbers_and_brackets("طلبت في قرارها 230/ 65") == "طلبت في قرارها 65/230"
+    # a hyphenated number (كوفيد-19) comes out as `19-` glued to the next run; its closing parenthesis,
+    # after the number, is mirrored all the same
+    assert [p.text for p in split_pieces("(.  19-بأن  تررر")] == ["(.", "19-", "بأن", "تررر"]
+    assert fix_numbers_and_brackets("بجائحة فيروس كورونا )كوفيد   19-(.") == "بجائحة فيروس كورونا (كوفيد-19)."
+    assert repair_text(raw_lines[116]).endswith("المتعلقة بجائحة فيروس كورونا (كوفيد-19).")
 
 
 def test_decoder_reads_hamza_and_lost_letters_from_the_garbled_text(repairer):

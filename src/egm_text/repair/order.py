@@ -5,8 +5,8 @@ Arabic line comes out as its runs in reverse order (numbers and Latin words alwa
 other cuts fall at arbitrary spaces or even inside a word: `المجالا` + `ت`). Within a run the text
 is in logical order. A line is therefore cut at candidate points and its pieces reversed; which cuts
 are real is chosen by how well the language model likes the joins the reversal creates, against the
-joins it breaks. Numbers written in visual order (`230/ 65`, `2021-2018`, a paragraph marker `- 1`
-at the far end) and mirrored parentheses are put right afterwards.
+joins it breaks. Numbers written in visual order (`230/ 65`, `2021-2018`, `19-` of كوفيد-19, a paragraph
+marker `- 1` at the far end) and mirrored parentheses are put right afterwards.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ _AR = "\u0621-\u064a"
 _IS_AR = re.compile(rf"[{_AR}]")
 _LTR = re.compile(r"[0-9A-Za-z]")
 _SCRIPT_CUT = re.compile(
-    rf"(?<=[{_AR}\u064B-\u0652])(?=[^{_AR}0-9A-Za-z]*[0-9A-Za-z])|(?<=[0-9A-Za-z])(?=[^{_AR}0-9A-Za-z]*[{_AR}])"
+    rf"(?<=[{_AR}\u064B-\u0652])(?=[^{_AR}0-9A-Za-z]*[0-9A-Za-z])"
+    rf"|(?<=[0-9A-Za-z])(?![-–][{_AR}])(?=[^{_AR}0-9A-Za-z]*[{_AR}])"
+    rf"|(?<=[0-9][-–])(?=[{_AR}])"  # `19-التحديات`: the hyphen stays with its number (كوفيد-19)
     rf"|(?<=[{_AR}][.:؟!])(?=[{_AR}])"  # `إجرامية.التحقيق`: a sentence's end glued to another run's start
 )
 MAX_CUTS = 9  # optional cuts searched exhaustively per line; more are pruned by prior
@@ -502,6 +504,7 @@ def _join(seg: list[Piece]) -> str:
 _MARKER_AT_START = re.compile(r"^-\s*(\d{1,3})(?=\s|$)")
 _SLASH_SWAP = re.compile(r"(?<![\w/])(\d+)/ (\d+)(?![\w/])")
 _RANGE = re.compile(r"(?<![\w/.-])(\d{1,4})\s*-\s*(\d{1,4})(?![\w/-])")
+_HYPHENATED_NUMBER = re.compile(r"(?<=[\u0621-\u064A])\s+(\d{1,3})[-–](?=[\s،؛.:()]|$)")  # `كوفيد 19-` is كوفيد-19
 _SLASH_SPACES = re.compile(r"(?<=[\u0621-\u064A]) +/|/ +(?=[\u0621-\u064A])")
 
 
@@ -521,6 +524,7 @@ def fix_numbers_and_brackets(text: str) -> str:
 
     text = _RANGE.sub(_range, text)
     text = _SLASH_SPACES.sub("/", text)
+    text = _HYPHENATED_NUMBER.sub(r"-\1", text)
     return mirror_parentheses(text)
 
 
@@ -539,7 +543,9 @@ def mirror_parentheses(text: str) -> str:
         if ch not in "()":
             continue
         touching = text[i - 1 : i] + text[i + 1 : i + 2]
-        if re.search(r"[0-9A-Za-z]", touching):
+        # `(كوفيد-19(.`: after a number, at the end of a clause, it is the closing one all the same
+        closes_number = ch == "(" and text[i - 1 : i].isdigit() and text[i + 1 : i + 2] in ("", " ", ".", "،", "؛", ":")
+        if re.search(r"[0-9A-Za-z]", touching) and not closes_number:
             continue
         chars[i] = ")" if ch == "(" else "("
     return "".join(chars)
