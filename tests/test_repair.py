@@ -11,7 +11,12 @@ from egm_text.errors import NotFittedError, ProfileError
 from egm_text.evaluate import arabic_words_changed, norm_line, score_repair
 from egm_text.repair import GlyphRepairer, repair_text
 from egm_text.repair.learn import fit_profile
-from egm_text.repair.order import fix_numbers_and_brackets, reattach_conjunction, split_pieces
+from egm_text.repair.order import (
+    LineOrderRepairer,
+    fix_numbers_and_brackets,
+    reattach_conjunction,
+    split_pieces,
+)
 from egm_text.repair.profile import FontProfile, load_default_profile
 
 CASES = Path(__file__).parent / "data" / "repair_cases.tsv"
@@ -220,6 +225,17 @@ def test_a_stop_glued_to_the_first_word_at_the_visual_left_ends_the_line(repaire
     assert [p.text for p in plan.lead] == ["."] and plan.pieces[0].text == "الدوع"
     text = repairer.orderer_.choose(plan)[0]
     assert text.endswith(".") and not text.startswith(".")  # the stop closes the line, whatever its order
+
+
+def test_no_line_starts_with_a_lone_garbled_comma_or_semicolon(repairer, raw_lines):
+    """`ل وينلغي  يجب تعييي ...`: the lone `ل` is a comma, which follows a word; it cannot open the line."""
+    repairer.transform(raw_lines[:1])
+    orderer = repairer.orderer_
+    line = raw_lines[293]
+    assert line.split()[0] == "ل"
+    assert not orderer.order(line)[0].startswith("ل ")
+    without_rule = LineOrderRepairer(repairer.decoder_, mark_start_prior=0.0)
+    assert without_rule.order(line)[0].startswith("ل ")  # the raw start would win
 
 
 def test_one_search_serves_both_readings_of_a_line(repairer, raw_lines):

@@ -108,6 +108,7 @@ class LineOrderRepairer:
         unspaced_end_bonus: float = 1.5,
         spaced_end_prior: float = -0.5,
         unit_end_bonus: float = 2.0,
+        mark_start_prior: float = -3.0,
     ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
@@ -124,6 +125,7 @@ class LineOrderRepairer:
         self.unspaced_end_bonus = unspaced_end_bonus
         self.spaced_end_prior = spaced_end_prior
         self.unit_end_bonus = unit_end_bonus
+        self.mark_start_prior = mark_start_prior
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
         self._single: dict[tuple[str, ...], float] = {}
 
@@ -390,6 +392,9 @@ class LineOrderRepairer:
             opening = {a: self._opening(heads[a]) if heads[a] else 0.0 for a in starts}
         else:
             opening = {a: self.affinity(previous or [], pieces[a : a + 2])[0] for a in starts}
+        for a in opening:
+            if pieces[a].text in ("ل", "ع"):  # a lone garbled comma or semicolon: no line starts with one
+                opening[a] += self.mark_start_prior
         if plan.closes:  # no next line to lead into: the logical end should close a sentence or item
             closing = {e: self.unit_end_bonus if self._ends_unit(pieces[e]) else 0.0 for e in ends}
         elif following:
