@@ -324,6 +324,22 @@ def test_the_document_read_with_confidence_adapts_the_model():
     assert same.unigram("المتلقية", lp) == lm.unigram("المتلقية", lp)
 
 
+def test_a_rare_glyph_error_is_read_one_letter_away_and_flagged(repairer):
+    """`المععومات`: a medial ل drawn as ع, which the profile saw too rarely for the index to hold it; the
+    channel still allows it, so the decoder reads the word one letter away, and flags it as uncertain.
+    A known word kept as it is is not respelled."""
+    repairer.transform([])
+    decoder = repairer.decoder_
+    assert not decoder.lexicon.candidates("المععومات")  # no index key explains the token
+    text, words = decoder.decode_line("تبادل المععومات والخبرات")
+    assert text == "تبادل المعلومات والخبرات"
+    assert not words[1].known and words[1].confidence == 0.0
+    assert decoder.decode_line("الأولية")[0] == "الأولية"
+    # the order search only scores joins: there an unknown token keeps the price of an unknown one
+    p = decoder.params
+    assert decoder.score_tokens(["المععومات"]) == p.oov_logp + p.oov_char_logp * len("المععومات")
+
+
 def test_domain_words_missing_from_wordfreq_are_decoded(repairer, tmp_path, monkeypatch):
     """Words of the domain text that wordfreq's list lacks are indexed too (and cached next to the
     lexicon), so the decoder reaches them."""

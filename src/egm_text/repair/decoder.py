@@ -43,6 +43,7 @@ class DecoderParams:
     semicolon_misplaced: float = -6.0  # a semicolon reading in the middle of a clause
     lone_kashida: float = -2.5  # per single ئ of the garbled text read as a kashida, not as the letter
     hamza_unseen: float = -3.0  # per ئ of the word that the garbled text does not show
+    respell_logp: float = -8.0  # a word one letter away from a token no key explains (see `_unknown`)
     search_readings: int = 2  # readings of an arc the order search scores (decoding scores 5)
 
 
@@ -146,6 +147,20 @@ class Decoder:
     def _oov(self, token: str) -> tuple[str, float]:
         return token, self.params.oov_logp + self.params.oov_char_logp * len(token)
 
+    def _unknown(self, token: str, *, respell: bool) -> list[tuple[str, float, bool, float]]:
+        """Readings of a token no key explains: the token as it is, at a price, and when decoding (not
+        when the order search scores a join) the words one letter away that the channel allows, at a
+        further price. Either way the word is flagged as unknown."""
+        p = self.params
+        text, sc = self._oov(token)
+        opts = [(text, sc, False, p.oov_logp)]
+        if respell and not self.is_known(token):  # a known word kept as it is was mostly not garbled
+            for word, lpc, _ in self.lexicon.respellings(token)[:3]:
+                lpw = self.word_logp(word)
+                opts.append((word, lpc + p.lm_weight * lpw + p.respell_logp, False, lpw))
+            opts.sort(key=lambda o: -o[1])
+        return opts
+
     # --- decoding -----------------------------------------------------------------------------
     def score_tokens(self, toks: list[str]) -> float:
         """The score of the best reading of `toks` (what `decode_tokens` finds, without the words)."""
@@ -203,8 +218,7 @@ class Decoder:
                 opts = self._word_options(key) if key else []
                 known = True
                 if not opts and j == i + 1:
-                    text, sc = self._oov(toks[i])
-                    opts, known = [(text, sc, False, p.oov_logp)], False
+                    opts, known = self._unknown(toks[i], respell=alternatives), False
                 if not opts:
                     continue
                 # a semicolon closes a clause: at the end of the run or before a conjunction

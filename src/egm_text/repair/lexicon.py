@@ -131,6 +131,8 @@ class Lexicon:
         self._extra_logp: dict[str, float] = {}
         self._extra_index: dict[str, list[Candidate]] = defaultdict(list)
         self._cand_memo: dict[str, list[Candidate]] = {}
+        self._respell_memo: dict[str, list[Candidate]] = {}
+        self._sources: defaultdict[str, set[str]] | None = None
         self._logp_memo: dict[str, float] = {}
         self._heads: set[str] | None = None
 
@@ -207,6 +209,51 @@ class Lexicon:
         self._cand_memo.clear()
         self._heads = None
         return len({w for cands in new.values() for w, _, _ in cands})
+
+    def respellings(self, garbled: str) -> list[Candidate]:
+        """Words one letter away from a garbled token that no index key explains: (word, log P(garbled |
+        word), False), best first.
+
+        The index holds each word's likely garbled forms only; a rarer glyph error (`الرغلة`, a medial ب
+        drawn as ل where the profile mostly saw it kept) leaves the token unexplained. The channel still
+        scores such a word, each glyph by the profile (an output it never saw counts as 1 in 10,000).
+        """
+        got = self._respell_memo.get(garbled)
+        if got is not None:
+            return got
+        key = normalise_key(garbled)
+        sources = self._drawn_as()
+        variants = {key[:k] + c + key[k + 1 :] for k in range(len(key)) for c in sources.get(key[k], ())}
+        self.prefetch_words(variants)
+        got = []
+        for word in variants:
+            if self.word_logp(word) > self.floor and (lp := self._channel_logp(word, key)) is not None:
+                got.append((word, lp, False))
+        got.sort(key=lambda c: (-c[1] - self.word_logp(c[0]), c[0]))
+        self._respell_memo[garbled] = got
+        return got
+
+    def _drawn_as(self) -> dict[str, set[str]]:
+        """For each garbled letter, the other letters the profile saw the font draw as it."""
+        if self._sources is None:
+            self._sources = defaultdict(set)
+            for k, outputs in self._profile.counts.items():
+                unit = k.split("|", 1)[0]
+                for out in outputs:
+                    if len(unit) == 1 and unit.isalpha() and len(out) == 1 and out.isalpha() and out != unit:
+                        self._sources[out].add(unit)
+        return self._sources
+
+    def _channel_logp(self, word: str, garbled: str) -> float | None:
+        """log P(garbled | word) when each glyph of the word gave one letter (else None)."""
+        units = glyph_units(word)
+        if len(units) != len(garbled) or any(len(u) != 1 for u, _ in units):
+            return None
+        total = 0.0
+        for k, (unit, form) in enumerate(units):
+            p = self._profile.distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0)
+            total += math.log(max(p, 1e-4))
+        return total
 
     def word_logp(self, word: str) -> float:
         lp = self._logp_memo.get(word)
