@@ -132,7 +132,7 @@ class Lexicon:
         self._extra_index: dict[str, list[Candidate]] = defaultdict(list)
         self._cand_memo: dict[str, list[Candidate]] = {}
         self._respell_memo: dict[str, list[Candidate]] = {}
-        self._sources: defaultdict[str, set[str]] | None = None
+        self._sources: dict[str, set[str]] | None = None  # garbled letter -> letters drawn as it
         self._logp_memo: dict[str, float] = {}
         self._heads: set[str] | None = None
 
@@ -222,7 +222,9 @@ class Lexicon:
         if got is not None:
             return got
         key = normalise_key(garbled)
-        sources = self._drawn_as()
+        if self._sources is None:
+            self._sources = self._profile.drawn_as()
+        sources = self._sources
         variants = {key[:k] + c + key[k + 1 :] for k in range(len(key)) for c in sources.get(key[k], ())}
         self.prefetch_words(variants)
         got = []
@@ -232,17 +234,6 @@ class Lexicon:
         got.sort(key=lambda c: (-c[1] - self.word_logp(c[0]), c[0]))
         self._respell_memo[garbled] = got
         return got
-
-    def _drawn_as(self) -> dict[str, set[str]]:
-        """For each garbled letter, the other letters the profile saw the font draw as it."""
-        if self._sources is None:
-            self._sources = defaultdict(set)
-            for k, outputs in self._profile.counts.items():
-                unit = k.split("|", 1)[0]
-                for out in outputs:
-                    if len(unit) == 1 and unit.isalpha() and len(out) == 1 and out.isalpha() and out != unit:
-                        self._sources[out].add(unit)
-        return self._sources
 
     def _channel_logp(self, word: str, garbled: str) -> float | None:
         """log P(garbled | word) when each glyph of the word gave one letter (else None)."""

@@ -35,6 +35,7 @@ MAX_ARRANGEMENTS = 256  # cut arrangements scored per line, at most
 EDGE_TOKENS = 2  # garbled tokens on each side of a join that the decoder reads to score it
 _ENDS_SENTENCE = re.compile(r"[.؟!:][\"'”»)]*$")  # a full stop, perhaps inside closing quotes
 _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2}")
 _LEADING_STOP = re.compile(rf"[.:؟!]+(?=[{_AR}])")  # a stop glued to the first word at the visual left
 
 
@@ -429,22 +430,19 @@ class LineOrderRepairer:
         """A line that goes on with the Latin title the line before ended with (`... عنوانه Practical
         Guide for Requesting` / `Electronic Evidence Across Borders .ل وهو متاح ...`): the PDF drew
         that Latin text first, at the left, so it stays first; the Arabic after it is ordered as a line
-        of its own. A full stop the Arabic run starts with is that run's logical end."""
+        of its own (so a full stop glued to its first word goes to its end, as `plan` does for a line)."""
         pieces = plan.pieces
         k = next((i for i, p in enumerate(pieces) if p.kind == "ar"), len(pieces))
         head, rest = _join(pieces[:k]), pieces[k:]
         if not rest:
             return fix_numbers_and_brackets(head), pieces
-        stop = re.match(r"[.:]+", rest[0].text)
-        if stop and len(rest[0].text) > stop.end():
-            rest = [Piece(rest[0].text[stop.end() :], rest[0].gap), *rest[1:]]
         tail, rest = self.choose(self.plan(_join(rest), closes=plan.closes), None, following)
-        text = head + " " + tail + (stop.group() if stop else "") + "".join(p.text for p in reversed(plan.lead))
+        text = head + " " + tail + "".join(p.text for p in reversed(plan.lead))
         return fix_numbers_and_brackets(text), pieces[:k] + rest
 
 
 def _latin_words(piece: Piece) -> bool:
-    return bool(re.search(r"[A-Za-z]{2}", piece.text))
+    return bool(_LATIN_WORD.search(piece.text))
 
 
 @dataclass

@@ -64,6 +64,16 @@ class FontProfile:
                 base = {o: (c3.get(o, 0) + self.alpha * base.get(o, 0.0)) / (n3 + self.alpha) for o in keys}
         return base
 
+    def drawn_as(self) -> dict[str, set[str]]:
+        """For each letter, the other letters the training lines showed the font drawing as it."""
+        out: dict[str, set[str]] = {}
+        for key, outputs in self.counts.items():
+            unit = key.split("|", 1)[0]
+            for o in outputs:
+                if len(unit) == 1 and unit.isalpha() and len(o) == 1 and o.isalpha() and o != unit:
+                    out.setdefault(o, set()).add(unit)
+        return out
+
     def output_for(self, letter: str, form: str, next_letter: str | None = None) -> str:
         """The most likely garbled output for a letter (or lam-alef) in a joining form."""
         dist = self.distribution(letter, form, next_letter)

@@ -176,10 +176,10 @@ class GlyphRepairer:
             for run in orderer.runs(raw):
                 decoded = self.decoder_.decode_tokens(run)
                 words = [w.text.rstrip("،؛") if w.known and w.confidence >= sure else None for w in decoded]
-                grams.update((w,) for w in words if w)  # a comma read alone is no word, but it is a
-                grams.update(  # pair's side: what follows `،` is what opens a clause
-                    (a, b) for a, b in zip(words, words[1:], strict=False) if a is not None and b is not None
-                )
+                # a comma read alone ("" once its mark is stripped) is no word, but it is one side of a
+                # pair: what follows `،` is what opens a clause
+                grams.update((w,) for w in words if w)
+                grams.update((a, b) for a, b in zip(words, words[1:], strict=False) if a is not None and b is not None)
         return grams
 
     def _use_document_ngrams(self, grams: Counter[tuple[str, ...]]) -> None:
