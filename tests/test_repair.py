@@ -151,6 +151,15 @@ def test_decoder_reads_hamza_and_lost_letters_from_the_garbled_text(repairer):
     assert decoder.decode_line("أو أ  تصوير للأعضاء")[0] == "أو أي تصوير للأعضاء"
     # and without that space a lost letter is the less likely reading: the ة of الجديدة would leave one
     assert decoder.decode_line("النظام الجديد في")[0] == "النظام الجديد في"
+    # a stop or a closing parenthesis follows its word directly: a space before it is the lost letter
+    assert decoder.decode_line("في حالة تطور متتمر.")[0] == "في حالة تطور مستمر."
+    assert decoder.decode_line("الأمم المتحد .")[0] == "الأمم المتحدة."
+
+
+def test_no_space_inside_parentheses():
+    # runs written out apart leave spaces inside the parentheses; UN Arabic never has them
+    assert fix_numbers_and_brackets("على مدار التاعة ) 7/24 (") == "على مدار التاعة (7/24)"
+    assert fix_numbers_and_brackets("المادة ) 32 (،") == "المادة (32)،"
 
 
 def test_stranded_conjunction_goes_back_on_the_first_word(repairer, raw_lines):

@@ -19,7 +19,7 @@ from egm_text.repair.lm import DomainLM
 MAX_SPAN = 4  # garbled tokens one word may cover
 _PIECE = re.compile(r"[\u0621-\u064A]+|\s+|[^\s\u0621-\u064A]+")
 _AR_TOKEN = re.compile(r"[\u0621-\u064A]+")
-_SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛])(?=\s|$)")
+_SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛.:])(?=\s|$)|(?<=\S)\s+(\))(?=[\s،؛.:]|$)")
 
 
 def without_garbled_mark(key: str) -> str | None:
@@ -269,8 +269,13 @@ class Decoder:
             elif piece.isspace():
                 items.append(("space", len(piece)))
             else:
+                # a word's lost final letter shows as a space before what follows: before a stop, which
+                # follows its word directly, one space is that letter (`المتحد .`); elsewhere (`بأن  "تصوير`) two
+                stop = piece[0] in ".:!؟)"
                 if len(items) > 1 and items[-1][0] == "space" and items[-2][0] == "run":
-                    items[-2][1][1][-1] = items[-1][1]  # type: ignore[index]  # `بأن  "تصوير`: a lost letter before a quote
+                    items[-2][1][1][-1] = items[-1][1] + stop  # type: ignore[index]
+                elif stop and items and items[-1][0] == "run":
+                    items[-1][1][1][-1] = 1  # type: ignore[index]
                 items.append(("lit", piece))
         out: list[str] = []
         choices: list[WordChoice] = []
@@ -291,4 +296,4 @@ class Decoder:
                         joined += (" " if joined else "") + wc.text
                 out.append(joined)
         # a comma read from a garbled `ل` after a number or a bracket still had a space before it
-        return _SPACE_BEFORE_MARK.sub(r"\1", "".join(out).strip()), choices
+        return _SPACE_BEFORE_MARK.sub(r"\1\2", "".join(out).strip()), choices

@@ -508,6 +508,7 @@ _MARKER_AT_START = re.compile(r"^-\s*(\d{1,3})(?=\s|$)")
 _SLASH_SWAP = re.compile(r"(?<![\w/])(\d+)/ (\d+)(?![\w/])")
 _RANGE = re.compile(r"(?<![\w/.-])(\d{1,4})\s*-\s*(\d{1,4})(?![\w/-])")
 _HYPHENATED_NUMBER = re.compile(r"(?<=[\u0621-\u064A])\s+(\d{1,3})[-–](?=[\s،؛.:()]|$)")  # `كوفيد 19-` is كوفيد-19
+_SPACE_IN_PARENS = re.compile(r"(?<=\()\s+|(?<=[^\s\u0621-\u064A])\s+(?=\))")
 _SLASH_SPACES = re.compile(r"(?<=[\u0621-\u064A]) +/|/ +(?=[\u0621-\u064A])")
 
 
@@ -518,7 +519,8 @@ def fix_numbers_and_brackets(text: str) -> str:
     '1- طلبت في قرارها 65/230 للفترة 2018-2021 (أ)'
     """
     text = _MARKER_AT_START.sub(lambda m: f"{m.group(1)}-", text.strip())
-    text = re.sub(r"\s+([.:،؛])(?=\s|$)", r"\1", text)
+    # after an Arabic word the space may be its lost final letter (`المتحد .`): the decoder reads it
+    text = re.sub(r"(?<=[^\s\u0621-\u064A])\s+([.:،؛])(?=\s|$)", r"\1", text)
     text = _SLASH_SWAP.sub(lambda m: f"{m.group(2)}/{m.group(1)}", text)
 
     def _range(m: re.Match) -> str:
@@ -528,7 +530,9 @@ def fix_numbers_and_brackets(text: str) -> str:
     text = _RANGE.sub(_range, text)
     text = _SLASH_SPACES.sub("/", text)
     text = _HYPHENATED_NUMBER.sub(r"-\1", text)
-    return mirror_parentheses(text)
+    # no space inside parentheses (`( 7/24 )`: the runs' spaces); before `)` after an Arabic word the
+    # space may be the word's lost final letter, which the decoder reads
+    return _SPACE_IN_PARENS.sub("", mirror_parentheses(text))
 
 
 _NOTE_MARK = re.compile(r"\(\s*(\d{1,2})\s*\)")
