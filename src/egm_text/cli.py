@@ -86,20 +86,28 @@ def repair(
 ) -> None:
     """Repair garbled Arabic text line by line (one output line per input line).
 
+    A document read whole is repaired knowing its structure (paragraphs, list items, footnotes), as
+    `run` does; a very large input is streamed in batches, line by line.
+
     Example: egm-text repair data/raw/un_egm_cybercrime_2020_ar.garbled.txt -o repaired.txt --audit audit.jsonl
     """
+    from egm_text.pipeline import repair_lines
     from egm_text.repair import GlyphRepairer
     from egm_text.textio import atomic_writer, open_text_lines
 
     lines, ends_with_newline = open_text_lines(input)
     repairer = GlyphRepairer(profile=profile)
+    if isinstance(lines, list):
+        repaired = repair_lines(lines, repairer)
+    else:
+        repaired = ((r.text, r) for r in repairer.repair_stream(lines))
     changes = 0
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(atomic_writer(output)) if output else sys.stdout
         audit_sink = stack.enter_context(atomic_writer(audit)) if audit else None
         first = True
-        for r in repairer.repair_stream(lines):
-            sink.write(("" if first else "\n") + r.text)
+        for text, r in repaired:
+            sink.write(("" if first else "\n") + text)
             first = False
             if audit_sink:
                 changes += _write_changes(audit_sink, r)

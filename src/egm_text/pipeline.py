@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from egm_text.document import Document, Unit
+from egm_text.document import Document, SourceLine, Unit
 from egm_text.errors import InputError
 from egm_text.repair import GlyphRepairer, LineRepair, default_repairer, write_audit
+from egm_text.repair.garbledness import has_arabic
 from egm_text.segment import segment
 from egm_text.segment.markers import SECTION_WORDS, SUBSECTION_WORDS, strip_marker
 from egm_text.textio import read_text
@@ -162,6 +163,21 @@ def process(doc: Document, repairer: GlyphRepairer | None = None) -> list[LineRe
     repairs = repair_document(doc, repairer)
     apply_structure(doc)
     return repairs
+
+
+def repair_lines(lines: list[str], repairer: GlyphRepairer | None = None) -> list[tuple[str, LineRepair]]:
+    """Repair a text's lines knowing its structure: each line's text and its repair, line for line.
+
+    Where units start (a paragraph, a list item, a footnote) the line order repair knows that a
+    line opens or closes its unit, and a paragraph marker written in visual order comes back as the UN
+    prints it (`- 2` at the far end is `2-`). Lines the repair left alone come out as they came in.
+    """
+    doc = Document(symbol="", lines=[SourceLine(i + 1, s) for i, s in enumerate(lines)])
+    repairs = process(doc, repairer or default_repairer())
+    return [
+        (doc.repaired[r.line] if r.verdict != "clean" else r.raw.strip() if has_arabic(r.raw) else r.raw, r)
+        for r in repairs
+    ]
 
 
 def line_stats(repairs: list[LineRepair]) -> dict[int, tuple[str, float, int]]:
