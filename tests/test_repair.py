@@ -364,3 +364,18 @@ def test_domain_words_missing_from_wordfreq_are_decoded(repairer, tmp_path, monk
     again = load_lexicon(repairer.profile_, n_words=2_000)
     assert again.add_vocabulary(["في", "لتعليقاتها"]) == 1  # read back from the cache
     assert [w for w, _, _ in again.candidates("لتعليراتها")] == ["لتعليقاتها"]
+
+
+def test_a_line_starts_where_it_continues_the_line_before(repairer, raw_lines):
+    """`أن توفر ... كما المتءصصة` after `... الهياكل أو الوحدات`: the two runs' join (`المتخصصة أن`) is too
+    weak to vouch for a rotation, but `الوحدات المتخصصة` says where the line starts."""
+    rep = GlyphRepairer(profile="un")
+    rep.transform(raw_lines[:1])
+    rep._prefetch(raw_lines)
+    rep._use_document_ngrams(rep._document_ngrams(raw_lines))  # the model the repair of the document uses
+    orderer = rep.orderer_
+    previous = orderer.order(raw_lines[974])[1]
+    line = raw_lines[976]
+    assert orderer.order(line)[0].startswith("أن توفر")  # alone, nothing says it is rotated
+    text = " ".join(orderer.order(line, previous)[0].split())
+    assert text.startswith("المتءصصة أن توفر") and text.endswith("المتلادلةل كما")

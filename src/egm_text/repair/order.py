@@ -12,6 +12,7 @@ marker `- 1` at the far end) and mirrored parentheses are put right afterwards.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ _SCRIPT_CUT = re.compile(
 MAX_CUTS = 9  # optional cuts searched exhaustively per line; more are pruned by prior
 FORCED = float("inf")
 MAX_ARRANGEMENTS = 256  # cut arrangements scored per line, at most
+PAIR_SLACK = 2.0  # how far below the needed evidence a join's best word pair may be and still be scored
 EDGE_TOKENS = 2  # garbled tokens on each side of a join that the decoder reads to score it
 _ENDS_SENTENCE = re.compile(r"[.؟!:][\"'”»)]*$")  # a full stop, perhaps inside closing quotes
 _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
@@ -110,6 +112,7 @@ class LineOrderRepairer:
         spaced_end_prior: float = -0.5,
         unit_end_bonus: float = 2.0,
         mark_start_prior: float = -3.0,
+        continued_rotation_evidence: float = 5.2,
     ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
@@ -127,6 +130,7 @@ class LineOrderRepairer:
         self.spaced_end_prior = spaced_end_prior
         self.unit_end_bonus = unit_end_bonus
         self.mark_start_prior = mark_start_prior
+        self.continued_rotation_evidence = continued_rotation_evidence  # see `_continued_rotations`
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
         self._single: dict[tuple[str, ...], float] = {}
 
@@ -333,6 +337,10 @@ class LineOrderRepairer:
         singles = self.rotation_cuts(
             pieces, {c for c, _ in cuts} | set(forced), unspaced_end=unspaced_end, forced=forced
         )
+        loose = None
+        if not forced and not singles and len(pieces) >= 3:
+            # no wrap evidence of its own: the line before may still show where the line starts (`choose`)
+            loose = (self.single_gap_prior + rotated_bonus + self.affinity(pieces, pieces)[0], frozenset(c for c, _ in cuts))
         if closes and not self._ends_unit(pieces[-1]):
             # the last line of a unit ends its last sentence (or list item): a full stop or a garbled
             # semicolon inside may be the logical end
@@ -375,7 +383,7 @@ class LineOrderRepairer:
                     score += junction(*bounds[k], *bounds[k - 1])
                 # logical start: the last raw segment's first piece; logical end: the first one's last
                 arrangements.append((score, bounds[-1][0], bounds[0][1], tuple(idx)))
-        return OrderPlan(pieces, lead, forced, arrangements, opens, closes)
+        return OrderPlan(pieces, lead, forced, arrangements, opens, closes, loose)
 
     def choose(
         self, plan: OrderPlan, previous: list[Piece] | None = None, following: list[Piece] | None = None
@@ -386,8 +394,11 @@ class LineOrderRepairer:
             return "", []
         if previous and _latin_words(previous[-1]) and _latin_words(pieces[0]):
             return self._latin_continued(plan, following)
-        starts = sorted({a for _, a, _, _ in plan.arrangements})
-        ends = sorted({e for _, _, e, _ in plan.arrangements})
+        arrangements = plan.arrangements
+        if previous and plan.loose is not None and not plan.opens:
+            arrangements = arrangements + self._continued_rotations(plan, previous)
+        starts = sorted({a for _, a, _, _ in arrangements})
+        ends = sorted({e for _, _, e, _ in arrangements})
         if plan.opens:
             heads = {a: _edge(pieces[a : a + 2]) for a in starts}
             opening = {a: self._opening(heads[a]) if heads[a] else 0.0 for a in starts}
@@ -403,7 +414,7 @@ class LineOrderRepairer:
         else:
             closing = dict.fromkeys(ends, 0.0)
         best_score, best_sets = None, tuple(plan.forced)
-        for score, a, e, idx in plan.arrangements:
+        for score, a, e, idx in arrangements:
             total = score + opening[a] + self.closing_weight * closing[e]
             if best_score is None or total > best_score:
                 best_score, best_sets = total, idx
@@ -425,6 +436,39 @@ class LineOrderRepairer:
             out.append(_join(seg))
         text = "".join(out) + closing_marks
         return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
+
+    def _continued_rotations(
+        self, plan: OrderPlan, previous: list[Piece]
+    ) -> list[tuple[float, int, int, tuple[int, ...]]]:
+        """Rotations of a line that its own ends do not vouch for, at a single space where a token
+        continues the line before well: a line drawn as two runs whose join is a weak word pair
+        (`... كما المتءصصة` after `أو الوحدات` is `المتخصصة أن ... كما`)."""
+        pieces = plan.pieces
+        rotated, taken = plan.loose  # type: ignore[misc]
+        lm = self.decoder.lm
+        last = previous[-1]
+        if lm is None or last.kind != "ar" or _ENDS_SENTENCE.search(last.text):
+            return []
+        befores = [t for t, *_ in self._readings(last.core)]
+        out = []
+        for c in range(len(pieces) - 1):
+            if c in taken or pieces[c].gap != 1 or pieces[c].kind != "ar" or pieces[c + 1].kind != "ar":
+                continue
+            # the join is scored in full only where a word pair of the readings could reach the evidence
+            pair = max(
+                (lm.bigram_bonus(b, t, lpw) for b in befores for t, _, _, lpw in self._readings(pieces[c + 1].core)),
+                default=-math.inf,
+            )
+            if pair < self.continued_rotation_evidence - PAIR_SLACK:
+                continue
+            if self.affinity(previous, pieces[c + 1 : c + 3])[0] < self.continued_rotation_evidence:
+                continue
+            broken = self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
+            out.append((rotated - broken, c + 1, c, (c,)))
+        return out
+
+    def _readings(self, core: str) -> list[tuple[str, float, bool, float]]:
+        return self.decoder._word_options(self.decoder.key(core))[:2]
 
     def _latin_continued(self, plan: OrderPlan, following: list[Piece] | None) -> tuple[str, list[Piece]]:
         """A line that goes on with the Latin title the line before ended with (`... عنوانه Practical
@@ -456,6 +500,7 @@ class OrderPlan:
     arrangements: list[tuple[float, int, int, tuple[int, ...]]]
     opens: bool
     closes: bool
+    loose: tuple[float, frozenset[int]] | None = None  # a rotation's score but its cut's, and the cuts taken
 
 
 def _effective_kinds(pieces: list[Piece]) -> list[str]:
