@@ -329,7 +329,8 @@ class LineOrderRepairer:
         # a line inside a paragraph ends with the space before its next line's first word; a raw
         # line without it ends in the middle of the logical line: it came out in several runs
         # (numbers and Latin words always make several runs, and then the end says nothing more)
-        unspaced_end = not closes and not forced and line[-1:] not in (" ", "\t")
+        # (a line that ends with a full stop ends its sentence, as the last line of a unit does)
+        unspaced_end = not closes and not forced and line[-1:] not in (" ", "\t") and not _ENDS_SENTENCE.search(line)
         rotated_bonus = 0.0
         if not closes and not forced:
             rotated_bonus = self.unspaced_end_bonus if unspaced_end else self.spaced_end_prior
