@@ -200,12 +200,18 @@ class Decoder:
         back: list[tuple | None] = [None] * (n + 1)
         best[0] = 0.0
         prev_word: list[str] = [""] * (n + 1)
-        keys = [self.key(t) for t in toks]
+        memo = self._key_memo
+        keys = [memo.get(t) or self.key(t) for t in toks]
         # kashida runs are gone, but a single ئ may still be one: keys ignore ئ, so a word's real ئ is
         # checked against the garbled text (قضائيا vs قضايا); shown[j] - shown[i] counts those of toks[i:j]
         shown = [0] * (n + 1)
         for k, t in enumerate(toks):
             shown[k + 1] = shown[k] + t.count("ئ")
+        readings = 5 if alternatives else p.search_readings
+        hamza_unseen, lone_kashida, bigram_weight = p.hamza_unseen, p.lone_kashida, p.bigram_weight
+        tail_scores = {1: p.tail_space_missing, 2: p.tail_space_seen}
+        word_options, arc_memo = self._word_options, self._arc_memo
+        bigram_bonus = lm.bigram_bonus if lm is not None else None
         for i in range(n):
             if best[i] == -math.inf:
                 continue
@@ -215,7 +221,7 @@ class Decoder:
                 if j > i + 1 and not multi:
                     break
                 key = keys[i] if j == i + 1 else " ".join(k for k in keys[i:j] if k)
-                opts = self._word_options(key) if key else []
+                opts = (arc_memo.get(key) or word_options(key)) if key else []
                 known = True
                 if not opts and j == i + 1:
                     opts, known = self._unknown(toks[i], respell=alternatives), False
@@ -225,22 +231,22 @@ class Decoder:
                 semicolon_ok = j == n or toks[j].startswith("و")
                 gap = gaps[j - 1]
                 seen = shown[j] - shown[i]
-                bigrams = lm is not None and prev and known
+                bigrams = bigram_bonus is not None and prev and known
                 scored = []
                 w, s = "", -math.inf
-                for text, sc, tail, lpw in opts[: 5 if alternatives else p.search_readings]:
+                for text, sc, tail, lpw in opts[:readings]:
                     if (need := text.count("ئ") - seen) > 0:
-                        sc += p.hamza_unseen * need
+                        sc += hamza_unseen * need
                     elif need < 0:
-                        sc += p.lone_kashida * -need
+                        sc += lone_kashida * -need
                     if not semicolon_ok and text.endswith("؛"):
                         sc += p.semicolon_misplaced
                     if tail and gap:
-                        sc += p.tail_space_missing if gap == 1 else p.tail_space_seen if gap == 2 else 0.0
+                        sc += tail_scores.get(gap, 0.0)
                     elif gap == 2:
                         sc += p.extra_space_unexplained
                     if bigrams:
-                        sc += p.bigram_weight * lm.bigram_bonus(prev, text, lpw)  # type: ignore[union-attr]
+                        sc += bigram_weight * bigram_bonus(prev, text, lpw)  # type: ignore[misc]
                     if sc > s:
                         w, s = text, sc
                     if alternatives:

@@ -217,8 +217,10 @@ class GlyphRepairer:
             cores = [p.core for p in split_pieces(line) if p.core]
             cores += _AR_RUN.findall(KASHIDA_RUN.sub("", line))
             words.update(cores)
+            heads = [self.lexicon_.starts_multiword_key(normalise_key(c)) for c in cores]
             for i in range(len(cores)):
-                for j in range(i + 1, min(len(cores), i + MAX_SPAN) + 1):
+                # a key over several tokens starts with a head (as the decoder asks for them)
+                for j in range(i + 1, min(len(cores), i + MAX_SPAN) + 1 if heads[i] else i + 2):
                     keys += _lookup_keys(normalise_key(" ".join(cores[i:j])))
             if len(cores) > 1:
                 keys.append(normalise_key(cores[-1] + cores[0]))
