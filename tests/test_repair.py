@@ -398,3 +398,13 @@ def test_text_garbled_by_the_profile_comes_back():
     assert score_repair(gold, dict(enumerate(garbled)))["arabic_bag_WER"] > 0.4
     repaired = GlyphRepairer(profile="un", order_lines=False).transform(garbled)
     assert score_repair(gold, dict(enumerate(repaired)))["arabic_bag_WER"] < 0.08
+
+
+def test_a_repairer_reads_each_text_afresh(raw_lines):
+    """What one call learned of its document (words, pairs) is no evidence for the next text: a text
+    repaired after another comes out as from a fresh repairer."""
+    used = GlyphRepairer(profile="un")
+    used.transform(raw_lines)
+    short = [" علرحة بالتهد", "ْ٣٤", "مجاعا لتعاون ال", "", " أوالط اع في الواد الإباحية\"ل وتعرف  بأن  الماود الإباحية \"ا"]
+    # read with the report's own words and pairs, this short text was judged garbled, then not
+    assert used.transform(short) == GlyphRepairer(profile="un").transform(short) == used.transform(short)

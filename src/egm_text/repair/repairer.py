@@ -182,6 +182,14 @@ class GlyphRepairer:
                 grams.update((a, b) for a, b in zip(words, words[1:], strict=False) if a is not None and b is not None)
         return grams
 
+    def _use_base_model(self) -> None:
+        """Forget the last document's words and pairs: each call reads its own text afresh (a text judged
+        not garbled is read with the base model, not with the model of whatever came before)."""
+        self._load_profile()
+        if self.decoder_.lm is not self.lm_:
+            self.decoder_.lm = self.lm_
+            self.orderer_ = LineOrderRepairer(self.decoder_)
+
     def _use_document_ngrams(self, grams: Counter[tuple[str, ...]]) -> None:
         """Decode and order with a language model that also knows the document's words and pairs."""
         self.decoder_.lm = self.lm_.with_document(  # type: ignore[union-attr]
@@ -200,7 +208,7 @@ class GlyphRepairer:
 
     def is_garbled(self, lines: Iterable[str]) -> bool:
         """Whether a document (its lines) looks garbled by a broken font (judged on a sample)."""
-        self._load_profile()
+        self._use_base_model()
         sample = [line for line in lines if line.strip()]
         step = max(1, len(sample) // 200)
         text = "\n".join(sample[::step])
@@ -250,7 +258,7 @@ class GlyphRepairer:
         """
         opener_lines = set(openers)
         ordered_lines = set(in_order)
-        self._load_profile()
+        self._use_base_model()
         lines = list(lines)
         if doc_garbled is None:
             doc_garbled = not self.passthrough_clean or self.is_garbled(lines)
