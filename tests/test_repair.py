@@ -408,3 +408,20 @@ def test_a_repairer_reads_each_text_afresh(raw_lines):
     short = [" علرحة بالتهد", "ْ٣٤", "مجاعا لتعاون ال", "", " أوالط اع في الواد الإباحية\"ل وتعرف  بأن  الماود الإباحية \"ا"]
     # read with the report's own words and pairs, this short text was judged garbled, then not
     assert used.transform(short) == GlyphRepairer(profile="un").transform(short) == used.transform(short)
+
+
+def test_a_paragraph_starts_with_its_opening_word(processed_document, gold, repairer, raw_lines):
+    """`... الصامتةل في وكان المكتب ... من -10`, `... من وعرد الاجتما -2`: the first line of a paragraph,
+    its marker at the far end, came out rotated around its numbers; a word that opens paragraphs well
+    (`وكان`, `وعقد`) after a single space is where it may start."""
+    from egm_text.segment.markers import strip_marker
+
+    for n in (18, 111):
+        assert processed_document.repaired[n] == gold[n].clean
+    line = strip_marker(raw_lines[110], "paragraph")
+    repairer.transform(raw_lines[:1])
+    plan = repairer.orderer_.plan(line, opens=True)
+    opening = [p.text for p in plan.pieces].index("وكان")
+    assert any(a == opening for _, a, _, _ in plan.arrangements)
+    strict = LineOrderRepairer(repairer.decoder_, opening_rotation_evidence=1e9).plan(line, opens=True)
+    assert not any(a == opening for _, a, _, _ in strict.arrangements)

@@ -113,6 +113,7 @@ class LineOrderRepairer:
         unit_end_bonus: float = 2.0,
         mark_start_prior: float = -3.0,
         continued_rotation_evidence: float = 5.2,
+        opening_rotation_evidence: float = 2.5,
     ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
@@ -131,6 +132,7 @@ class LineOrderRepairer:
         self.unit_end_bonus = unit_end_bonus
         self.mark_start_prior = mark_start_prior
         self.continued_rotation_evidence = continued_rotation_evidence  # see `_continued_rotations`
+        self.opening_rotation_evidence = opening_rotation_evidence  # see `plan`
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
         self._single: dict[tuple[str, ...], float] = {}
 
@@ -338,6 +340,19 @@ class LineOrderRepairer:
         singles = self.rotation_cuts(
             pieces, {c for c, _ in cuts} | set(forced), unspaced_end=unspaced_end, forced=forced
         )
+        if opens and not singles:
+            # a unit's first line starts with its opening word: one that opens units well, inside the line
+            # after a single space, may be where the line starts (`... قد وافقل من -10`: `وكان ...`)
+            taken = {c for c, _ in cuts} | set(forced)
+            singles = [
+                (i, self.single_gap_prior)
+                for i in range(len(pieces) - 1)
+                if i not in taken
+                and pieces[i].gap == 1
+                and pieces[i].kind == "ar"
+                and pieces[i + 1].kind == "ar"
+                and self._opening(_edge(pieces[i + 1 : i + 2])) >= self.opening_rotation_evidence
+            ]
         loose = None
         if not forced and not singles and len(pieces) >= 3:
             # no wrap evidence of its own: the line before may still show where the line starts (`choose`)
