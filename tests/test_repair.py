@@ -425,3 +425,19 @@ def test_a_paragraph_starts_with_its_opening_word(processed_document, gold, repa
     assert any(a == opening for _, a, _, _ in plan.arrangements)
     strict = LineOrderRepairer(repairer.decoder_, opening_rotation_evidence=1e9).plan(line, opens=True)
     assert not any(a == opening for _, a, _, _ in strict.arrangements)
+
+
+def test_a_word_outside_the_lexicon_is_spelled_back_letter_by_letter(repairer):
+    """`ومربوليتها` (medial ق drawn as ر) is no word of the lexicon, so no index key explains it; the
+    letters the font draws as each of its letters, and a character model of Arabic spellings, give
+    `ومقبوليتها`. Names and foreign words, which no spelling improves much, stay as they are."""
+    from egm_text.repair.spelling import CharModel
+
+    repairer.transform([])
+    lexicon = repairer.lexicon_
+    assert lexicon.spelled_out("ومربوليتها") == "ومقبوليتها"
+    assert lexicon.spelled_out("وإةعاراتها") == "وإشعاراتها"  # initial ش drawn as ة
+    for name in ("بينتوس", "روزيمانوس", "هولثوس", "باربيير"):
+        assert lexicon.spelled_out(name) is None
+    model = CharModel().fit(["مقبول", "قبول", "مقبولية", "قبل", "مقابل"])
+    assert model.logp("مقبولية") > model.logp("مربولية")

@@ -153,8 +153,11 @@ class Decoder:
         further price. Either way the word is flagged as unknown."""
         p = self.params
         text, sc = self._oov(token)
+        known = self.is_known(token)
+        if respell and not known:  # a word outside the lexicon, spelled back letter by letter
+            text = self.lexicon.spelled_out(token) or text
         opts = [(text, sc, False, p.oov_logp)]
-        if respell and not self.is_known(token):  # a known word kept as it is was mostly not garbled
+        if respell and not known:  # a known word kept as it is was mostly not garbled
             for word, lpc, _ in self.lexicon.respellings(token)[:3]:
                 lpw = self.word_logp(word)
                 opts.append((word, lpc + p.lm_weight * lpw + p.respell_logp, False, lpw))

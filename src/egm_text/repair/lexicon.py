@@ -25,6 +25,7 @@ from pathlib import Path
 
 from egm_text.arabic import glyph_units
 from egm_text.repair.profile import FontProfile, next_letter_context
+from egm_text.repair.spelling import CharModel, respell
 
 LEXICON_VERSION = 10
 _SPACES = re.compile(r"\s+")
@@ -63,6 +64,9 @@ def write_cached(path: Path, value: object) -> bool:
     return True
 
 
+CHAR_MODEL_VERSION = 1
+CHAR_MODEL_WORDS = 200_000  # the lexicon's most frequent words the character model learns spellings from
+SPELLING_MARGIN = 3.0  # log-odds a spelling must gain over the token as it is (names gain less than 0)
 Candidate = tuple[str, float, bool]  # word, log P(key | word), garbled form ends in a lost-letter space
 _BATCH = 500
 
@@ -132,6 +136,8 @@ class Lexicon:
         self._extra_index: dict[str, list[Candidate]] = defaultdict(list)
         self._cand_memo: dict[str, list[Candidate]] = {}
         self._respell_memo: dict[str, list[Candidate]] = {}
+        self._spelled_memo: dict[str, str | None] = {}
+        self._char_model: CharModel | None = None
         self._sources: dict[str, set[str]] | None = None  # garbled letter -> letters drawn as it
         self._logp_memo: dict[str, float] = {}
         self._heads: set[str] | None = None
@@ -234,6 +240,36 @@ class Lexicon:
         got.sort(key=lambda c: (-c[1] - self.word_logp(c[0]), c[0]))
         self._respell_memo[garbled] = got
         return got
+
+    def spelled_out(self, garbled: str) -> str | None:
+        """A word outside the lexicon spelled back letter by letter (see `spelling`), or None when no
+        spelling reads clearly better than the token as it is."""
+        if garbled in self._spelled_memo:
+            return self._spelled_memo[garbled]
+        got = None
+        if "ئ" not in garbled and len(garbled) >= 3:  # a real ئ and a kashida look alike: leave those
+            if self._sources is None:
+                self._sources = self._profile.drawn_as()
+            found = respell(garbled, self.char_model(), self._sources, self._channel_logp, margin=SPELLING_MARGIN)
+            got = found[0] if found else None
+        self._spelled_memo[garbled] = got
+        return got
+
+    def char_model(self) -> CharModel:
+        """The character model of the lexicon's most frequent words, built once and cached on disk."""
+        if self._char_model is None:
+            path = cache_dir() / f"charmodel-v{CHAR_MODEL_VERSION}-lex{LEXICON_VERSION}-{CHAR_MODEL_WORDS}.pickle"
+            model = read_cached(path)
+            if not isinstance(model, CharModel):
+                if self._db is not None:
+                    q = "SELECT w FROM words ORDER BY lp DESC, w LIMIT ?"
+                    words = [w for (w,) in self._db.execute(q, (CHAR_MODEL_WORDS,))]
+                else:
+                    words = sorted(self._extra_logp, key=lambda w: (-self._extra_logp[w], w))[:CHAR_MODEL_WORDS]
+                model = CharModel().fit(words)
+                write_cached(path, model)
+            self._char_model = model
+        return self._char_model
 
     def _channel_logp(self, word: str, garbled: str) -> float | None:
         """log P(garbled | word) when each glyph of the word gave one letter (else None)."""

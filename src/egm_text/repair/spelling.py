@@ -1,0 +1,95 @@
+"""The character-level fallback: a garbled word no lexicon entry explains, spelled back letter by letter.
+
+A word outside the lexicon (`ومقبوليتها`, `والسياساتية`, a name) has no index key, so the decoder can only
+keep its garbled form. The font's confusions are few and known (medial س drawn as ت, ق as ر ...): each
+letter of the token may be one of the letters the font draws as it, and a character model of Arabic
+words says which spelling reads as Arabic (`ومقبوليتها`, not `ومربوليتها`). Only a spelling that reads much
+better than the token as it is replaces it, so names and foreign words stay.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+ORDER = 4  # characters of context + 1
+DISCOUNT = 0.75
+BOS, EOS = "^", "$"
+
+
+class CharModel:
+    """An interpolated, absolute-discounted character n-gram model of word spellings (by type)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[str, int]] = {}  # history -> next char -> count
+        self.totals: dict[str, int] = {}
+        self.types: dict[str, int] = {}  # distinct next chars seen after the history
+        self.alphabet = 1
+
+    def fit(self, words: Iterable[str]) -> CharModel:
+        counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        for w in words:
+            s = BOS * (ORDER - 1) + w + EOS
+            for i in range(ORDER - 1, len(s)):
+                for n in range(ORDER):  # histories of 0 .. ORDER-1 characters
+                    counts[s[i - n : i]][s[i]] += 1
+        self.counts = {h: dict(c) for h, c in counts.items()}
+        self.totals = {h: sum(c.values()) for h, c in self.counts.items()}
+        self.types = {h: len(c) for h, c in self.counts.items()}
+        self.alphabet = len(self.counts.get("", {})) + 1
+        return self
+
+    def _p(self, history: str, ch: str) -> float:
+        p = 1.0 / self.alphabet
+        for n in range(0, len(history) + 1):
+            h = history[len(history) - n :]
+            total = self.totals.get(h)
+            if not total:
+                break
+            c = self.counts[h].get(ch, 0)
+            p = max(c - DISCOUNT, 0.0) / total + DISCOUNT * self.types[h] / total * p
+        return p
+
+    def logp(self, word: str) -> float:
+        """log P(word) as a spelling, its end included."""
+        s = BOS * (ORDER - 1) + word + EOS
+        return sum(math.log(self._p(s[i - ORDER + 1 : i], s[i])) for i in range(ORDER - 1, len(s)))
+
+
+def respell(
+    key: str,
+    model: CharModel,
+    sources: dict[str, set[str]],
+    channel,
+    *,
+    max_changes: int = 2,
+    margin: float = 6.0,
+) -> tuple[str, float] | None:
+    """The spelling of a garbled key that the character model and the channel like best, with its gain
+    over the key read as it is, if that gain is at least `margin` (else None).
+
+    `sources[g]` are the letters the font draws as `g`; `channel(word, key)` is log P(key | word) (None
+    where the word's glyphs do not give the key letter for letter).
+    """
+    base_channel = channel(key, key)
+    if base_channel is None:
+        return None
+    base = model.logp(key) + base_channel
+    spots = [k for k, g in enumerate(key) if sources.get(g)]
+    best, best_score = None, base + margin
+    for r in range(1, max_changes + 1):
+        for where in itertools.combinations(spots, r):
+            for letters in itertools.product(*(sorted(sources[key[k]]) for k in where)):
+                chars = list(key)
+                for k, c in zip(where, letters, strict=True):
+                    chars[k] = c
+                word = "".join(chars)
+                ch = channel(word, key)
+                if ch is None:
+                    continue
+                score = model.logp(word) + ch
+                if score > best_score:
+                    best, best_score = word, score
+    return (best, best_score - base) if best is not None else None
