@@ -155,7 +155,11 @@ class Decoder:
         text, sc = self._oov(token)
         known = self.is_known(token)
         if respell and not known:  # a word outside the lexicon, spelled back letter by letter
-            text = self.lexicon.spelled_out(token) or text
+            spelled = None
+            if (bare := without_garbled_mark(token)) is not None:  # and a comma or semicolon after it
+                spelled = self.lexicon.spelled_out(bare)
+                spelled = spelled and spelled + ("،" if token[-1] == "ل" else "؛")
+            text = spelled or self.lexicon.spelled_out(token) or text
         opts = [(text, sc, False, p.oov_logp)]
         if respell and not known:  # a known word kept as it is was mostly not garbled
             for word, lpc, _ in self.lexicon.respellings(token)[:3]:

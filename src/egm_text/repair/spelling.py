@@ -73,10 +73,7 @@ def respell(
     `sources[g]` are the letters the font draws as `g`; `channel(word, key)` is log P(key | word) (None
     where the word's glyphs do not give the key letter for letter).
     """
-    base_channel = channel(key, key)
-    if base_channel is None:
-        return None
-    base = model.logp(key) + base_channel
+    base = model.logp(key) + (channel(key, key) or 0.0)  # (a lam-alef ligature: read as drawn)
     spots = [k for k, g in enumerate(key) if sources.get(g)]
     best, best_score = None, base + margin
     for r in range(1, max_changes + 1):
