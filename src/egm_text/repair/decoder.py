@@ -153,15 +153,15 @@ class Decoder:
         further price. Either way the word is flagged as unknown."""
         p = self.params
         text, sc = self._oov(token)
-        known = self.is_known(token)
-        if respell and not known:  # a word outside the lexicon, spelled back letter by letter
+        unknown = respell and not self.is_known(token)  # (the order search never asks: it scores joins)
+        if unknown:  # a word outside the lexicon, spelled back letter by letter
             spelled = None
             if (bare := without_garbled_mark(token)) is not None:  # and a comma or semicolon after it
                 spelled = self.lexicon.spelled_out(bare)
                 spelled = spelled and spelled + ("،" if token[-1] == "ل" else "؛")
             text = spelled or self.lexicon.spelled_out(token) or text
         opts = [(text, sc, False, p.oov_logp)]
-        if respell and not known:  # a known word kept as it is was mostly not garbled
+        if unknown:  # a known word kept as it is was mostly not garbled
             for word, lpc, _ in self.lexicon.respellings(token)[:3]:
                 lpw = self.word_logp(word)
                 opts.append((word, lpc + p.lm_weight * lpw + p.respell_logp, False, lpw))

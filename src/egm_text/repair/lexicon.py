@@ -137,6 +137,7 @@ class Lexicon:
         self._cand_memo: dict[str, list[Candidate]] = {}
         self._respell_memo: dict[str, list[Candidate]] = {}
         self._spelled_memo: dict[str, str | None] = {}
+        self._dist_memo: dict[tuple[str, str, str], dict[str, float]] = {}
         self._char_model: CharModel | None = None
         self._sources: dict[str, set[str]] | None = None  # garbled letter -> letters drawn as it
         self._logp_memo: dict[str, float] = {}
@@ -278,9 +279,15 @@ class Lexicon:
             return None
         total = 0.0
         for k, (unit, form) in enumerate(units):
-            p = self._profile.distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0)
+            p = self._distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0)
             total += math.log(max(p, 1e-4))
         return total
+
+    def _distribution(self, unit: str, form: str, nxt: str) -> dict[str, float]:
+        got = self._dist_memo.get((unit, form, nxt))
+        if got is None:
+            got = self._dist_memo[(unit, form, nxt)] = self._profile.distribution(unit, form, nxt)
+        return got
 
     def word_logp(self, word: str) -> float:
         lp = self._logp_memo.get(word)

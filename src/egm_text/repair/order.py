@@ -135,6 +135,7 @@ class LineOrderRepairer:
         self.opening_rotation_evidence = opening_rotation_evidence  # see `plan`
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
         self._single: dict[tuple[str, ...], float] = {}
+        self._openings: dict[str, float] = {}
 
     # --- scoring --------------------------------------------------------------------------------
     def _score(self, toks: tuple[str, ...]) -> float:
@@ -165,13 +166,28 @@ class LineOrderRepairer:
     def _opening(self, head: tuple[str, ...]) -> float:
         """How well `head` opens a sentence or a paragraph (its first word's start bonus)."""
         lm = self.decoder.lm
-        if lm is None:
+        if lm is None or not head:
             return 0.0
-        words = self.decoder.decode_tokens(list(head[:1]))
+        got = self._openings.get(head[0])
+        if got is None:
+            got = self._openings[head[0]] = self._opening_word(head[0])
+        return got
+
+    def _may_open(self, core: str) -> bool:
+        """Whether one of the token's best readings opens units well enough to be worth decoding it."""
+        lm = self.decoder.lm
+        return lm is not None and any(
+            self.opening_weight * lm.start_bonus(t.rstrip("،؛"), lpw) >= self.opening_rotation_evidence - 1.0
+            for t, _, _, lpw in self._readings(core)
+        )
+
+    def _opening_word(self, token: str) -> float:
+        lm = self.decoder.lm
+        words = self.decoder.decode_tokens([token]) if lm is not None else []
         if not words or not words[0].known:
             return 0.0
         w = words[0].text.rstrip("،؛")
-        return self.opening_weight * lm.start_bonus(w, self.decoder.word_logp(w))
+        return self.opening_weight * lm.start_bonus(w, self.decoder.word_logp(w))  # type: ignore[union-attr]
 
     # --- search ---------------------------------------------------------------------------------
     def _lost_final_letter(self, piece: Piece) -> bool:
@@ -351,6 +367,7 @@ class LineOrderRepairer:
                 and pieces[i].gap == 1
                 and pieces[i].kind == "ar"
                 and pieces[i + 1].kind == "ar"
+                and self._may_open(pieces[i + 1].core)
                 and self._opening(_edge(pieces[i + 1 : i + 2])) >= self.opening_rotation_evidence
             ]
         loose = None

@@ -9,7 +9,6 @@ better than the token as it is replaces it, so names and foreign words stay.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -17,6 +16,7 @@ from collections.abc import Iterable
 ORDER = 4  # characters of context + 1
 DISCOUNT = 0.75
 BOS, EOS = "^", "$"
+BEAM = 6  # spellings with one change more kept at each step
 
 
 class CharModel:
@@ -42,6 +42,16 @@ class CharModel:
         return self
 
     def _p(self, history: str, ch: str) -> float:
+        memo = self.__dict__.setdefault("_memo", {})
+        got = memo.get((history, ch))
+        if got is None:
+            got = memo[(history, ch)] = self._interpolated(history, ch)
+        return got
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_memo"}
+
+    def _interpolated(self, history: str, ch: str) -> float:
         p = 1.0 / self.alphabet
         for n in range(0, len(history) + 1):
             h = history[len(history) - n :]
@@ -74,19 +84,22 @@ def respell(
     where the word's glyphs do not give the key letter for letter).
     """
     base = model.logp(key) + (channel(key, key) or 0.0)  # (a lam-alef ligature: read as drawn)
-    spots = [k for k, g in enumerate(key) if sources.get(g)]
+    changes = [(k, c) for k, g in enumerate(key) for c in sorted(sources.get(g, ()))]
     best, best_score = None, base + margin
-    for r in range(1, max_changes + 1):
-        for where in itertools.combinations(spots, r):
-            for letters in itertools.product(*(sorted(sources[key[k]]) for k in where)):
-                chars = list(key)
-                for k, c in zip(where, letters, strict=True):
-                    chars[k] = c
-                word = "".join(chars)
+    beam: list[tuple[float, str, int]] = [(base, key, -1)]  # (score, spelling, last position changed)
+    for _ in range(max_changes):  # one letter more at a time, from the best few spellings so far
+        grown = []
+        for _score, spelled, last in beam:
+            for k, c in changes:
+                if k <= last:
+                    continue
+                word = spelled[:k] + c + spelled[k + 1 :]
                 ch = channel(word, key)
                 if ch is None:
                     continue
                 score = model.logp(word) + ch
+                grown.append((score, word, k))
                 if score > best_score:
                     best, best_score = word, score
+        beam = sorted(grown, reverse=True)[:BEAM]
     return (best, best_score - base) if best is not None else None
