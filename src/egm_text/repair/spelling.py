@@ -16,7 +16,8 @@ from collections.abc import Iterable
 ORDER = 4  # characters of context + 1
 DISCOUNT = 0.75
 BOS, EOS = "^", "$"
-BEAM = 6  # spellings with one change more kept at each step
+BEAM = 3  # spellings with one change more kept at each step
+HOPELESS = 8.0  # a spelling the character model puts this far below the best so far is not scored further
 
 
 class CharModel:
@@ -94,10 +95,13 @@ def respell(
                 if k <= last:
                     continue
                 word = spelled[:k] + c + spelled[k + 1 :]
+                lp = model.logp(word)
+                if lp < best_score - HOPELESS:  # the channel's log-probability is below 0: skip its cost
+                    continue
                 ch = channel(word, key)
                 if ch is None:
                     continue
-                score = model.logp(word) + ch
+                score = lp + ch
                 grown.append((score, word, k))
                 if score > best_score:
                     best, best_score = word, score
