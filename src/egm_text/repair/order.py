@@ -182,6 +182,7 @@ class LineOrderRepairer:
         )
 
     def _opening_word(self, token: str) -> float:
+        """The start bonus of the token's reading when decoded alone (0 for a word no key explains)."""
         lm = self.decoder.lm
         words = self.decoder.decode_tokens([token]) if lm is not None else []
         if not words or not words[0].known:
