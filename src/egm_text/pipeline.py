@@ -15,7 +15,7 @@ from pathlib import Path
 from egm_text.document import Document, SourceLine, Unit
 from egm_text.errors import InputError
 from egm_text.repair import GlyphRepairer, LineRepair, default_repairer, write_audit
-from egm_text.repair.garbledness import has_arabic
+from egm_text.repair.repairer import unrepaired_text
 from egm_text.segment import segment
 from egm_text.segment.markers import SECTION_WORDS, SUBSECTION_WORDS, strip_marker
 from egm_text.textio import read_text
@@ -175,7 +175,7 @@ def repair_lines(lines: list[str], repairer: GlyphRepairer | None = None) -> lis
     doc = Document(symbol="", lines=[SourceLine(i + 1, s) for i, s in enumerate(lines)])
     repairs = process(doc, repairer or default_repairer())
     return [
-        (doc.repaired[r.line] if r.verdict != "clean" else r.raw.strip() if has_arabic(r.raw) else r.raw, r)
+        (doc.repaired[r.line] if r.verdict != "clean" else unrepaired_text(r.raw), r)
         for r in repairs
     ]
 

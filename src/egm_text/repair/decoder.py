@@ -22,6 +22,9 @@ _AR_TOKEN = re.compile(r"[\u0621-\u064A]+")
 _SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛.:])(?=\s|$)|(?<=\S)\s+(\))(?=[\s،؛.:]|$)")
 
 
+GARBLED_MARKS = {"ل": "،", "ع": "؛"}  # the font draws the Arabic comma as ل and the semicolon as ع
+
+
 def without_garbled_mark(key: str) -> str | None:
     """The key without its final `ل`/`ع` when that may be a comma/semicolon the font garbled, else None."""
     return key[:-1] if len(key) > 1 and key[-1] in "لع" and key[-2] != " " else None
@@ -120,7 +123,8 @@ class Decoder:
         for w, lpc, tail in self.lexicon.candidates(key):
             add(w, lpc, tail, w)
         if (bare := without_garbled_mark(key)) is not None:
-            mark, lpm = ("،", p.comma_logp) if key[-1] == "ل" else ("؛", p.semicolon_logp)
+            mark = GARBLED_MARKS[key[-1]]
+            lpm = p.comma_logp if mark == "،" else p.semicolon_logp
             for w, lpc, _tail in self.lexicon.candidates(bare):
                 add(w + mark, lpc, False, w, lpm)
         if key == "ل":
@@ -158,7 +162,7 @@ class Decoder:
             spelled = None
             if (bare := without_garbled_mark(token)) is not None:  # and a comma or semicolon after it
                 spelled = self.lexicon.spelled_out(bare)
-                spelled = spelled and spelled + ("،" if token[-1] == "ل" else "؛")
+                spelled = spelled and spelled + GARBLED_MARKS[token[-1]]
             text = spelled or self.lexicon.spelled_out(token) or text
         opts = [(text, sc, False, p.oov_logp)]
         if unknown:  # a known word kept as it is was mostly not garbled

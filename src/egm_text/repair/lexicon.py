@@ -229,9 +229,7 @@ class Lexicon:
         if got is not None:
             return got
         key = normalise_key(garbled)
-        if self._sources is None:
-            self._sources = self._profile.drawn_as()
-        sources = self._sources
+        sources = self._drawn_as()
         variants = {key[:k] + c + key[k + 1 :] for k in range(len(key)) for c in sources.get(key[k], ())}
         self.prefetch_words(variants)
         got = []
@@ -249,12 +247,16 @@ class Lexicon:
             return self._spelled_memo[garbled]
         got = None
         if "ئ" not in garbled and len(garbled) >= 3:  # a real ئ and a kashida look alike: leave those
-            if self._sources is None:
-                self._sources = self._profile.drawn_as()
-            found = respell(garbled, self.char_model(), self._sources, self._channel_logp, margin=SPELLING_MARGIN)
+            found = respell(garbled, self.char_model(), self._drawn_as(), self._channel_logp, margin=SPELLING_MARGIN)
             got = found[0] if found else None
         self._spelled_memo[garbled] = got
         return got
+
+    def _drawn_as(self) -> dict[str, set[str]]:
+        """Garbled letter -> the letters the font draws as it (from the profile, once)."""
+        if self._sources is None:
+            self._sources = self._profile.drawn_as()
+        return self._sources
 
     def char_model(self) -> CharModel:
         """The character model of the lexicon's most frequent words, built once and cached on disk."""

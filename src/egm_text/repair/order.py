@@ -170,7 +170,7 @@ class LineOrderRepairer:
             return 0.0
         got = self._openings.get(head[0])
         if got is None:
-            got = self._openings[head[0]] = self._opening_word(head[0])
+            got = self._openings[head[0]] = self._opening_word(head[0], lm)
         return got
 
     def _may_open(self, core: str) -> bool:
@@ -181,14 +181,13 @@ class LineOrderRepairer:
             for t, _, _, lpw in self._readings(core)
         )
 
-    def _opening_word(self, token: str) -> float:
+    def _opening_word(self, token: str, lm) -> float:
         """The start bonus of the token's reading when decoded alone (0 for a word no key explains)."""
-        lm = self.decoder.lm
-        words = self.decoder.decode_tokens([token]) if lm is not None else []
+        words = self.decoder.decode_tokens([token])
         if not words or not words[0].known:
             return 0.0
         w = words[0].text.rstrip("،؛")
-        return self.opening_weight * lm.start_bonus(w, self.decoder.word_logp(w))  # type: ignore[union-attr]
+        return self.opening_weight * lm.start_bonus(w, self.decoder.word_logp(w))
 
     # --- search ---------------------------------------------------------------------------------
     def _lost_final_letter(self, piece: Piece) -> bool:

@@ -263,7 +263,7 @@ class GlyphRepairer:
         if doc_garbled is None:
             doc_garbled = not self.passthrough_clean or self.is_garbled(lines)
         out: list[LineRepair] = [
-            LineRepair(start_line + k, raw, raw.strip() if has_arabic(raw) else raw, "clean")
+            LineRepair(start_line + k, raw, unrepaired_text(raw), "clean")
             for k, raw in enumerate(lines)
         ]
         job = _Job(self, lines, start_line, opener_lines, ordered_lines, doc_garbled)
@@ -463,6 +463,11 @@ def _run_parts(job: _Job, n_jobs: int) -> list[tuple[int, LineRepair]]:
 
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+
+
+def unrepaired_text(raw: str) -> str:
+    """What a line the repair leaves alone comes out as: stripped when it has Arabic, else as it is."""
+    return raw.strip() if has_arabic(raw) else raw
 
 
 def write_audit(repairs: Iterable[LineRepair], path: str | Path) -> int:

@@ -28,6 +28,7 @@ class CharModel:
         self.totals: dict[str, int] = {}
         self.types: dict[str, int] = {}  # distinct next chars seen after the history
         self.alphabet = 1
+        self._memo: dict[tuple[str, str], float] = {}  # P(char | history), filled as asked
 
     def fit(self, words: Iterable[str]) -> CharModel:
         counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -43,14 +44,16 @@ class CharModel:
         return self
 
     def _p(self, history: str, ch: str) -> float:
-        memo = self.__dict__.setdefault("_memo", {})
-        got = memo.get((history, ch))
+        got = self._memo.get((history, ch))
         if got is None:
-            got = memo[(history, ch)] = self._interpolated(history, ch)
+            got = self._memo[(history, ch)] = self._interpolated(history, ch)
         return got
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "_memo"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _memo={})
 
     def _interpolated(self, history: str, ch: str) -> float:
         p = 1.0 / self.alphabet
