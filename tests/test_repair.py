@@ -154,6 +154,12 @@ def test_decoder_reads_hamza_and_lost_letters_from_the_garbled_text(repairer):
     # a stop or a closing parenthesis follows its word directly: a space before it is the lost letter
     assert decoder.decode_line("في حالة تطور متتمر.")[0] == "في حالة تطور مستمر."
     assert decoder.decode_line("الأمم المتحد .")[0] == "الأمم المتحدة."
+    # so does a comma or semicolon the font drew as ل/ع; glued to the word, there is no lost letter
+    assert decoder.decode_line("وضع الات اةية الجدقد ل عملا")[0] == "وضع الاتفاقية الجديدة، عملا"
+    assert decoder.decode_line("صيا ة لات اةية جدقد ع")[0] == "صياغة لاتفاقية جديدة؛"
+    assert decoder.decode_line("لتحدقد الإقليم المتأارل والمكان")[0] == "لتحديد الإقليم المتأثر، والمكان"
+    # while a lone ل before a word can still be the first letter of a word that lost its next one
+    assert decoder.decode_line("والناني ل ريق الءبراءل")[0] == "والثاني لفريق الخبراء،"
 
 
 def test_no_space_inside_parentheses():

@@ -125,8 +125,9 @@ class Decoder:
         if (bare := without_garbled_mark(key)) is not None:
             mark = GARBLED_MARKS[key[-1]]
             lpm = p.comma_logp if mark == "،" else p.semicolon_logp
-            for w, lpc, _tail in self.lexicon.candidates(bare):
-                add(w + mark, lpc, False, w, lpm)
+            for w, lpc, tail in self.lexicon.candidates(bare):
+                # the mark follows its word directly: a lost final letter would show as a space before it
+                add(w + mark, lpc + (p.tail_space_missing if tail else 0.0), False, w, lpm)
         if key == "ل":
             opts[("،", False)] = (p.comma_logp - 1.0, 0.0)
         elif key == "ع":
@@ -238,35 +239,43 @@ class Decoder:
                     opts, known = self._unknown(toks[i], respell=alternatives), False
                 if not opts:
                     continue
-                # a semicolon closes a clause: at the end of the run or before a conjunction
-                semicolon_ok = j == n or toks[j].startswith("و")
-                gap = gaps[j - 1]
+                # the word, and when decoding also the word with the comma/semicolon token after it: the
+                # mark follows its word directly, so a space before it is the word's lost final letter
+                arcs = [(j, opts, "", gaps[j - 1])]
+                if alternatives and known and j < n and toks[j] in GARBLED_MARKS and gaps[j - 1]:
+                    plain = [o for o in opts if o[0][-1] not in "،؛"]
+                    arcs.append((j + 1, plain, GARBLED_MARKS[toks[j]], gaps[j - 1] + 1))
                 seen = shown[j] - shown[i]
                 bigrams = bigram_bonus is not None and prev and known
-                scored = []
-                w, s = "", -math.inf
-                for text, sc, tail, lpw in opts[:readings]:
-                    if (need := text.count("ئ") - seen) > 0:
-                        sc += hamza_unseen * need
-                    elif need < 0:
-                        sc += lone_kashida * -need
-                    if not semicolon_ok and text.endswith("؛"):
-                        sc += p.semicolon_misplaced
-                    if tail and gap:
-                        sc += tail_scores.get(gap, 0.0)
-                    elif gap == 2:
-                        sc += p.extra_space_unexplained
-                    if bigrams:
-                        sc += bigram_weight * bigram_bonus(prev, text, lpw)  # type: ignore[misc]
-                    if sc > s:
-                        w, s = text, sc
-                    if alternatives:
-                        scored.append((text, sc))
-                alts = sorted(scored, key=lambda kv: -kv[1])[1:4] if alternatives else []
-                if best[i] + s > best[j]:
-                    best[j] = best[i] + s
-                    back[j] = (i, w, s, alts, known)
-                    prev_word[j] = w
+                for end, arc_opts, mark, gap in arcs:
+                    # a semicolon closes a clause: at the end of the run or before a conjunction
+                    semicolon_ok = end == n or toks[end].startswith("و")
+                    mark_logp = p.comma_logp if mark == "،" else p.semicolon_logp if mark else 0.0
+                    scored = []
+                    w, s = "", -math.inf
+                    for text, sc, tail, lpw in arc_opts[:readings]:
+                        text, sc = text + mark, sc + mark_logp
+                        if (need := text.count("ئ") - seen) > 0:
+                            sc += hamza_unseen * need
+                        elif need < 0:
+                            sc += lone_kashida * -need
+                        if not semicolon_ok and text.endswith("؛"):
+                            sc += p.semicolon_misplaced
+                        if tail and gap:
+                            sc += tail_scores.get(gap, 0.0)
+                        elif gap == 2:
+                            sc += p.extra_space_unexplained
+                        if bigrams:
+                            sc += bigram_weight * bigram_bonus(prev, text, lpw)  # type: ignore[misc]
+                        if sc > s:
+                            w, s = text, sc
+                        if alternatives:
+                            scored.append((text, sc))
+                    alts = sorted(scored, key=lambda kv: -kv[1])[1:4] if alternatives else []
+                    if best[i] + s > best[end]:
+                        best[end] = best[i] + s
+                        back[end] = (i, w, s, alts, known)
+                        prev_word[end] = w
         return best, back
 
     def decode_line(self, line: str) -> tuple[str, list[WordChoice]]:
