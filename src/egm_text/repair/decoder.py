@@ -40,7 +40,8 @@ class DecoderParams:
     semicolon_logp: float = -4.0
     oov_logp: float = -24.0
     oov_char_logp: float = -0.7
-    tail_space_missing: float = -2.0  # the word should end in a lost-letter space but the gap is single
+    tail_space_missing: float = -6.0  # the word should end in a lost-letter space but the gap is single
+    tail_space_glued: float = -2.0  # the same with a comma/semicolon glued on (the line's order repair may have put it there)
     tail_space_seen: float = 5.0  # a lost-letter reading where the garbled text shows the extra space
     extra_space_unexplained: float = -2.0  # a plain reading where the gap is wider than one space
     semicolon_misplaced: float = -6.0  # a semicolon reading in the middle of a clause
@@ -127,7 +128,7 @@ class Decoder:
             lpm = p.comma_logp if mark == "،" else p.semicolon_logp
             for w, lpc, tail in self.lexicon.candidates(bare):
                 # the mark follows its word directly: a lost final letter would show as a space before it
-                add(w + mark, lpc + (p.tail_space_missing if tail else 0.0), False, w, lpm)
+                add(w + mark, lpc + (p.tail_space_glued if tail else 0.0), False, w, lpm)
         if key == "ل":
             opts[("،", False)] = (p.comma_logp - 1.0, 0.0)
         elif key == "ع":
