@@ -153,6 +153,8 @@ def test_decoder_reads_hamza_and_lost_letters_from_the_garbled_text(repairer):
     assert decoder.decode_line("النظام الجديد في")[0] == "النظام الجديد في"
     # one space after a word that reads with a lost final letter (اعتباره) mostly means it has none
     assert decoder.decode_line("فإن  قنلغي اعتلار تدااير التصئئد ")[0] == "فإنه ينبغي اعتبار تدابير التصدي"
+    # a kashida ending a token was drawn before a final letter the font lost
+    assert decoder.decode_line("الئ   قررت فيئ ")[0] == "الذي قررت فيه"
     # a stop or a closing parenthesis follows its word directly: a space before it is the lost letter
     assert decoder.decode_line("في حالة تطور متتمر.")[0] == "في حالة تطور مستمر."
     assert decoder.decode_line("الأمم المتحد .")[0] == "الأمم المتحدة."

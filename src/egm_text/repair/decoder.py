@@ -247,6 +247,9 @@ class Decoder:
                     plain = [o for o in opts if o[0][-1] not in "،؛"]
                     arcs.append((j + 1, plain, GARBLED_MARKS[toks[j]], gaps[j - 1] + 1))
                 seen = shown[j] - shown[i]
+                # a kashida joins its letter to the next one: one that ends a token is drawn before a
+                # final letter the font lost (`فيئ` is فيه), so a reading with that letter lost explains it
+                kashida_end = toks[j - 1].endswith("ئ")
                 bigrams = bigram_bonus is not None and prev and known
                 for end, arc_opts, mark, gap in arcs:
                     # a semicolon closes a clause: at the end of the run or before a conjunction
@@ -256,7 +259,8 @@ class Decoder:
                     w, s = "", -math.inf
                     for text, sc, tail, lpw in arc_opts[:readings]:
                         text, sc = text + mark, sc + mark_logp
-                        if (need := text.count("ئ") - seen) > 0:
+                        explained = kashida_end and tail and not text.endswith("ئ")
+                        if (need := text.count("ئ") - seen + explained) > 0:
                             sc += hamza_unseen * need
                         elif need < 0:
                             sc += lone_kashida * -need
