@@ -47,6 +47,7 @@ class DecoderParams:
     semicolon_misplaced: float = -6.0  # a semicolon reading in the middle of a clause
     lone_kashida: float = -2.5  # per single ئ of the garbled text read as a kashida, not as the letter
     hamza_unseen: float = -3.0  # per ئ of the word that the garbled text does not show
+    rare_logp: float = -15.0  # a reading this rare (about zipf 2.5) leaves room for a respelling
     respell_logp: float = -8.0  # a word one letter away from a token no key explains (see `_unknown`)
     search_readings: int = 2  # readings of an arc the order search scores (decoding scores 5)
 
@@ -168,11 +169,17 @@ class Decoder:
             text = spelled or self.lexicon.spelled_out(token) or text
         opts = [(text, sc, False, p.oov_logp)]
         if unknown:  # a known word kept as it is was mostly not garbled
-            for word, lpc, _ in self.lexicon.respellings(token)[:3]:
-                lpw = self.word_logp(word)
-                opts.append((word, lpc + p.lm_weight * lpw + p.respell_logp, False, lpw))
-            opts.sort(key=lambda o: -o[1])
+            opts = sorted(opts + self._respelled(token), key=lambda o: -o[1])
         return opts
+
+    def _respelled(self, token: str) -> list[tuple[str, float, bool, float]]:
+        """Readings one glyph error away from the token that no key explains, at a further price."""
+        p = self.params
+        out = []
+        for word, lpc, _ in self.lexicon.respellings(token)[:3]:
+            lpw = self.word_logp(word)
+            out.append((word, lpc + p.lm_weight * lpw + p.respell_logp, False, lpw))
+        return out
 
     # --- decoding -----------------------------------------------------------------------------
     def score_tokens(self, toks: list[str]) -> float:
@@ -240,6 +247,10 @@ class Decoder:
                     opts, known = self._unknown(toks[i], respell=alternatives), False
                 if not opts:
                     continue
+                if known and alternatives and j == i + 1 and opts[0][3] < p.rare_logp and opts[0][0] == keys[i]:
+                    # the best reading is the token itself, a rare word (wordfreq keeps typos such as
+                    # `المجتع`): a common word one glyph error away may be what the font garbled
+                    opts = sorted(opts[:readings] + self._respelled(toks[i]), key=lambda o: -o[1])
                 # the word, and when decoding also the word with the comma/semicolon token after it: the
                 # mark follows its word directly, so a space before it is the word's lost final letter
                 arcs = [(j, opts, "", gaps[j - 1])]

@@ -138,8 +138,10 @@ class Lexicon:
         self._respell_memo: dict[str, list[Candidate]] = {}
         self._spelled_memo: dict[str, str | None] = {}
         self._dist_memo: dict[tuple[str, str, str], dict[str, float]] = {}
+        self._outs_memo: dict[tuple[str, str, str], list[tuple[str, float]]] = {}  # channel outputs, log-probs
         self._char_model: CharModel | None = None
         self._sources: dict[str, set[str]] | None = None  # garbled letter -> letters drawn as it
+        self._lost: set[str] | None = None  # letters the font may lose without a trace
         self._logp_memo: dict[str, float] = {}
         self._heads: set[str] | None = None
 
@@ -231,9 +233,16 @@ class Lexicon:
         key = normalise_key(garbled)
         sources = self._drawn_as()
         variants = {key[:k] + c + key[k + 1 :] for k in range(len(key)) for c in sources.get(key[k], ())}
-        self.prefetch_words(variants)
+        if self._lost is None:
+            self._lost = self._profile.lost_letters()
+        # and a letter the font lost without a trace (`المجتع`, a medial م gone)
+        inserted = {key[:k] + c + key[k:] for k in range(len(key) + 1) for c in self._lost} if " " not in key else set()
+        self.prefetch_words(variants | inserted)
         got = []
         for word in variants:
+            if self.word_logp(word) > self.floor and (lp := self._channel_logp(word, key)) is not None:
+                got.append((word, lp, False))
+        for word in inserted - variants:
             if self.word_logp(word) > self.floor and (lp := self._channel_logp(word, key)) is not None:
                 got.append((word, lp, False))
         got.sort(key=lambda c: (-c[1] - self.word_logp(c[0]), c[0]))
@@ -275,17 +284,42 @@ class Lexicon:
         return self._char_model
 
     def _channel_logp(self, word: str, garbled: str) -> float | None:
-        """log P(garbled | word) when each glyph of the word gave one letter (else None)."""
+        """log P(garbled | word): each glyph of the word (a lam-alef is one) gave one of the outputs the
+        profile knows for it, nothing among them, or another single letter at a floor of 1 in 10,000.
+        None when the glyphs cannot give `garbled` at all."""
         units = glyph_units(word)
-        if len(units) != len(garbled) or any(len(u) != 1 for u, _ in units):
-            return None
-        total = 0.0
+        n = len(garbled)
+        floor = math.log(1e-4)
+        if len(units) == n and all(len(u) == 1 for u, _ in units):  # one letter each: no alignment to search
+            total = 0.0
+            for k, (unit, form) in enumerate(units):
+                p = self._profile_distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0)
+                total += max(math.log(p), floor) if p > 0 else floor
+            return total
+        best: dict[int, float] = {0: 0.0}  # garbled letters given so far -> best log-probability
         for k, (unit, form) in enumerate(units):
-            p = self._distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0)
-            total += math.log(max(p, 1e-4))
-        return total
+            ctx = (unit, form, next_letter_context(units, k))
+            outs = self._outs_memo.get(ctx)
+            if outs is None:
+                dist = self._profile_distribution(*ctx)
+                outs = [(o.replace("ئ", ""), max(math.log(p), floor)) for o, p in dist.items() if p > 0 and " " not in o]
+                self._outs_memo[ctx] = outs
+            step: dict[int, float] = {}
+            for pos, lp in best.items():
+                seen = False
+                for out, lpo in outs:
+                    if garbled.startswith(out, pos):
+                        seen = seen or len(out) == 1
+                        if lp + lpo > step.get(pos + len(out), -math.inf):
+                            step[pos + len(out)] = lp + lpo
+                if not seen and pos < n and lp + floor > step.get(pos + 1, -math.inf):
+                    step[pos + 1] = lp + floor
+            best = step
+            if not best:
+                return None
+        return best.get(n)
 
-    def _distribution(self, unit: str, form: str, nxt: str) -> dict[str, float]:
+    def _profile_distribution(self, unit: str, form: str, nxt: str) -> dict[str, float]:
         got = self._dist_memo.get((unit, form, nxt))
         if got is None:
             got = self._dist_memo[(unit, form, nxt)] = self._profile.distribution(unit, form, nxt)

@@ -74,6 +74,14 @@ class FontProfile:
                     out.setdefault(o, set()).add(unit)
         return out
 
+    def lost_letters(self) -> set[str]:
+        """Letters the training lines showed the font losing without a trace in some joining form."""
+        return {
+            key.split("|", 1)[0]
+            for key, outputs in self.counts.items()
+            if outputs.get("", 0) and len(key.split("|", 1)[0]) == 1 and key.split("|", 1)[0].isalpha()
+        }
+
     def output_for(self, letter: str, form: str, next_letter: str | None = None) -> str:
         """The most likely garbled output for a letter (or lam-alef) in a joining form."""
         dist = self.distribution(letter, form, next_letter)
