@@ -196,6 +196,13 @@ def test_split_pieces_keeps_gaps():
     assert [p.gap for p in pieces] == [1, 3, 0, 0]
     glued = split_pieces("لأغراض إجرامية.التحريق بأدوات")
     assert [(p.text, p.gap) for p in glued] == [("لأغراض", 1), ("إجرامية.", 0), ("التحريق", 1), ("بأدوات", 0)]
+    # a bracket closing a Latin run stays with it, not with the Arabic word glued after it
+    assert [p.text for p in split_pieces("التصد  (I-24/7)المنظومة")] == ["التصد", "(I-24/7)", "المنظومة"]
+
+
+def test_a_latin_term_in_brackets_keeps_them_whatever_the_order(repairer, raw_lines):
+    text = repairer.transform([raw_lines[899]])[0]  # `(I-24/7)` glued to the Arabic word after it
+    assert "(I-24/7)" in text and not text.startswith("(")
 
 
 def test_a_double_space_is_a_lost_letter_only_after_a_word_that_reads_so(repairer, raw_lines):

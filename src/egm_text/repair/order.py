@@ -68,6 +68,10 @@ def split_pieces(line: str) -> list[Piece]:
     for m in re.finditer(r"\S+(\s*)", text):
         token = m.group().rstrip()
         parts = [p for p in _SCRIPT_CUT.split(token) if p]
+        for k in range(len(parts) - 1):  # `(I-24/7)المنظومة`: the bracket closes the Latin run, not the word
+            if parts[k + 1][:1] == ")" and parts[k].count("(") > parts[k].count(")") and _LTR.search(parts[k]):
+                parts[k], parts[k + 1] = parts[k] + ")", parts[k + 1][1:]
+        parts = [p for p in parts if p]
         for k, part in enumerate(parts):
             pieces.append(Piece(part, len(m.group(1)) if k == len(parts) - 1 else 0))
     return pieces
