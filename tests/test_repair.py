@@ -200,6 +200,12 @@ def test_split_pieces_keeps_gaps():
     assert [p.text for p in split_pieces("التصد  (I-24/7)المنظومة")] == ["التصد", "(I-24/7)", "المنظومة"]
 
 
+def test_a_stop_after_a_number_ends_the_sentence_before_the_next_arabic_word(repairer, raw_lines):
+    # raw `... 18. وفي 2020نيسان/أبريل  8`: the stop is the sentence end before وفي, not the number's
+    text = repairer.transform([raw_lines[113]])[0]
+    assert text.startswith("8 نيسان/أبريل 2020. وفي 18 كانون الأول/ديسمبر 2019،")
+
+
 def test_a_latin_term_in_brackets_keeps_them_whatever_the_order(repairer, raw_lines):
     text = repairer.transform([raw_lines[899]])[0]  # `(I-24/7)` glued to the Arabic word after it
     assert "(I-24/7)" in text and not text.startswith("(")

@@ -24,6 +24,7 @@ from egm_text.repair.lexicon import normalise_key
 _AR = "\u0621-\u064a"
 _IS_AR = re.compile(rf"[{_AR}]")
 _LTR = re.compile(r"[0-9A-Za-z]")
+_NUMBER_STOP = re.compile(r"(\d+)([.:])")
 _SCRIPT_CUT = re.compile(
     rf"(?<=[{_AR}\u064B-\u0652])(?=[^{_AR}0-9A-Za-z]*[0-9A-Za-z])"
     rf"|(?<=[0-9A-Za-z])(?![-–][{_AR}])(?=[^{_AR}0-9A-Za-z]*[{_AR}])"
@@ -74,6 +75,12 @@ def split_pieces(line: str) -> list[Piece]:
         parts = [p for p in parts if p]
         for k, part in enumerate(parts):
             pieces.append(Piece(part, len(m.group(1)) if k == len(parts) - 1 else 0))
+    for k in range(len(pieces) - 1):
+        # `18. وفي 2020...`: a stop after a number, before an Arabic word, ends the sentence that the
+        # Arabic run's word opens after; it travels with that word, not with the number
+        got = _NUMBER_STOP.fullmatch(pieces[k].text)
+        if got and pieces[k].gap and _IS_AR.match(pieces[k + 1].text):
+            pieces[k : k + 1] = [Piece(got.group(1), 1), Piece(got.group(2), pieces[k].gap)]
     return pieces
 
 
