@@ -227,6 +227,11 @@ class Decoder:
         shown = [0] * (n + 1)
         for k, t in enumerate(toks):
             shown[k + 1] = shown[k] + t.count("ئ")
+        # a kashida joins its letter to the next one: one that ends a token is drawn before a final
+        # letter the font lost (`فيئ` is فيه), so a reading with that letter lost explains it
+        kashida_end = [t.endswith("ئ") for t in toks]
+        # a semicolon closes a clause: at the end of the run or before a conjunction
+        semicolon_ok_at = [k == n or toks[k].startswith("و") for k in range(n + 1)]
         readings = 5 if alternatives else p.search_readings
         hamza_unseen, lone_kashida, bigram_weight = p.hamza_unseen, p.lone_kashida, p.bigram_weight
         tail_scores = {1: p.tail_space_missing, 2: p.tail_space_seen}
@@ -253,34 +258,37 @@ class Decoder:
                     opts = sorted(opts[:readings] + self._respelled(toks[i]), key=lambda o: -o[1])
                 # the word, and when decoding also the word with the comma/semicolon token after it: the
                 # mark follows its word directly, so a space before it is the word's lost final letter
-                arcs = [(j, opts, "", gaps[j - 1])]
-                if alternatives and known and j < n and toks[j] in GARBLED_MARKS and gaps[j - 1]:
+                gap = gaps[j - 1]
+                arcs = [(j, opts, "", gap)]
+                if alternatives and known and j < n and gap and toks[j] in GARBLED_MARKS:
                     plain = [o for o in opts if o[0][-1] not in "،؛"]
-                    arcs.append((j + 1, plain, GARBLED_MARKS[toks[j]], gaps[j - 1] + 1))
+                    arcs.append((j + 1, plain, GARBLED_MARKS[toks[j]], gap + 1))
                 seen = shown[j] - shown[i]
-                # a kashida joins its letter to the next one: one that ends a token is drawn before a
-                # final letter the font lost (`فيئ` is فيه), so a reading with that letter lost explains it
-                kashida_end = toks[j - 1].endswith("ئ")
+                kend = kashida_end[j - 1]
                 bigrams = bigram_bonus is not None and prev and known
+                base = best[i]
                 for end, arc_opts, mark, gap in arcs:
-                    # a semicolon closes a clause: at the end of the run or before a conjunction
-                    semicolon_ok = end == n or toks[end].startswith("و")
-                    mark_logp = p.comma_logp if mark == "،" else p.semicolon_logp if mark else 0.0
+                    semicolon_ok = semicolon_ok_at[end]
+                    mark_logp = (p.comma_logp if mark == "،" else p.semicolon_logp) if mark else 0.0
                     scored = []
                     w, s = "", -math.inf
                     for text, sc, tail, lpw in arc_opts[:readings]:
-                        text, sc = text + mark, sc + mark_logp
-                        explained = kashida_end and tail and not text.endswith("ئ")
-                        if (need := text.count("ئ") - seen + explained) > 0:
+                        if mark:
+                            text, sc = text + mark, sc + mark_logp
+                        need = text.count("ئ") - seen
+                        if kend and tail and text[-1] != "ئ":
+                            need += 1
+                        if need > 0:
                             sc += hamza_unseen * need
                         elif need < 0:
                             sc += lone_kashida * -need
-                        if not semicolon_ok and text.endswith("؛"):
+                        if not semicolon_ok and text[-1] == "؛":
                             sc += p.semicolon_misplaced
-                        if tail and gap:
-                            sc += tail_scores.get(gap, 0.0)
-                        elif gap == 2:
-                            sc += p.extra_space_unexplained
+                        if gap:
+                            if tail:
+                                sc += tail_scores.get(gap, 0.0)
+                            elif gap == 2:
+                                sc += p.extra_space_unexplained
                         if bigrams:
                             sc += bigram_weight * bigram_bonus(prev, text, lpw)  # type: ignore[misc]
                         if sc > s:
@@ -288,8 +296,8 @@ class Decoder:
                         if alternatives:
                             scored.append((text, sc))
                     alts = sorted(scored, key=lambda kv: -kv[1])[1:4] if alternatives else []
-                    if best[i] + s > best[end]:
-                        best[end] = best[i] + s
+                    if base + s > best[end]:
+                        best[end] = base + s
                         back[end] = (i, w, s, alts, known)
                         prev_word[end] = w
         return best, back
