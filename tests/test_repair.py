@@ -206,6 +206,16 @@ def test_a_stop_after_a_number_ends_the_sentence_before_the_next_arabic_word(rep
     assert text.startswith("8 نيسان/أبريل 2020. وفي 18 كانون الأول/ديسمبر 2019،")
 
 
+def test_a_paragraph_last_line_ends_where_the_raw_line_ends(repairer):
+    # a sentence end at the raw end and a sentence opener at the raw start look like a rotated line's
+    # wrap-around join; with no space after its stop, the line is a paragraph's last and is in order
+    lines = ["وامة حااة واحد  لم يجر التحرق منها بعد.", "وفي منطرة ةر  أفئئئئئري يال قظو النئئئمو قويا ا ئئئضو استمرار الاستئئنمارات ونمو الءدمات."]
+    assert repairer.transform(lines) == [
+        "وثمة حادثة واحدة لم يجر التحقق منها بعد.",
+        "وفي منطقة شرق أفريقيا، يظل النمو قويا بفضل استمرار الاستثمارات ونمو الخدمات.",
+    ]
+
+
 def test_a_latin_term_in_brackets_keeps_them_whatever_the_order(repairer, raw_lines):
     text = repairer.transform([raw_lines[899]])[0]  # `(I-24/7)` glued to the Arabic word after it
     assert "(I-24/7)" in text and not text.startswith("(")

@@ -24,6 +24,7 @@ from egm_text.repair.lexicon import normalise_key
 _AR = "\u0621-\u064a"
 _IS_AR = re.compile(rf"[{_AR}]")
 _LTR = re.compile(r"[0-9A-Za-z]")
+_PARAGRAPH_END = re.compile(r"[\u0621-\u064A]\.$")
 _NUMBER_STOP = re.compile(r"(\d+)([.:])")
 _SCRIPT_CUT = re.compile(
     rf"(?<=[{_AR}\u064B-\u0652])(?=[^{_AR}0-9A-Za-z]*[0-9A-Za-z])"
@@ -427,6 +428,11 @@ class LineOrderRepairer:
                     score += junction(*bounds[k], *bounds[k - 1])
                 # logical start: the last raw segment's first piece; logical end: the first one's last
                 arrangements.append((score, bounds[-1][0], bounds[0][1], tuple(idx)))
+        if _PARAGRAPH_END.search(line):
+            # a raw line that ends in a word and its full stop, with no space after, is a paragraph's
+            # last line and ends where its paragraph does: its runs may still be out of order, its end is not
+            arrangements = [a for a in arrangements if a[2] == len(pieces) - 1] or arrangements
+            loose = None
         return OrderPlan(pieces, lead, forced, arrangements, opens, closes, loose)
 
     def choose(
