@@ -216,6 +216,13 @@ def test_a_paragraph_last_line_ends_where_the_raw_line_ends(repairer):
     ]
 
 
+def test_a_title_line_in_a_sound_font_keeps_its_words_while_its_runs_are_ordered(processed_document, gold):
+    # line 3, the title's second line: real words, its runs in visual order around the numbers
+    text = processed_document.repaired[3]
+    assert sorted(text.split()) == sorted(gold[3].clean.split())
+    assert "27 إلى 29 تموز/يوليه 2020" in text
+
+
 def test_a_latin_term_in_brackets_keeps_them_whatever_the_order(repairer, raw_lines):
     text = repairer.transform([raw_lines[899]])[0]  # `(I-24/7)` glued to the Arabic word after it
     assert "(I-24/7)" in text and not text.startswith("(")

@@ -37,9 +37,15 @@ def reads_clean(line: str, known: Callable[[str], bool], suspicious: Callable[[s
     """Whether a line of a garbled document was drawn by a sound font (a cover title, a name block).
 
     Such a line is all known, unsuspicious words of two letters or more, without kashida runs; lines
-    with digits, Latin or brackets are excluded, since the broken font also scrambles their run order.
+    with digits, Latin or brackets are excluded, since the broken font also scrambles their run order
+    (`sound_words` tells those apart: their words are sound, their order is not).
     """
-    if KASHIDA_RUN.search(line) or _MIXED_DIRECTION.search(line):
+    return not _MIXED_DIRECTION.search(line) and sound_words(line, known, suspicious)
+
+
+def sound_words(line: str, known: Callable[[str], bool], suspicious: Callable[[str], bool]) -> bool:
+    """Whether a line's Arabic words were drawn by a sound font, whatever the order of its runs."""
+    if KASHIDA_RUN.search(line):
         return False
     toks = AR_WORD.findall(line)
     return (

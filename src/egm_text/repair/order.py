@@ -340,13 +340,16 @@ class LineOrderRepairer:
         """
         return self.choose(self.plan(line, opens=opens, closes=closes), previous, following)
 
-    def plan(self, line: str, *, opens: bool = False, closes: bool = False) -> OrderPlan:
+    def plan(self, line: str, *, opens: bool = False, closes: bool = False, sound: bool = False) -> OrderPlan:
         """Score every arrangement of the line's runs on what the line itself shows.
 
         What its neighbours add (how its start continues the line before, how its end leads into the
         next) is left to `choose`, so a line read twice with other neighbours is searched only once.
+        `sound` says the line's words were drawn by a sound font: none of its tokens is two glued words.
         """
-        pieces = self.split_glued(reattach_conjunction(split_pieces(line)))
+        pieces = reattach_conjunction(split_pieces(line))
+        if not sound:
+            pieces = self.split_glued(pieces)
         if pieces and (stop := _LEADING_STOP.match(pieces[0].text)):  # `.الدوع`: the line's logical end
             pieces = [Piece(stop.group(), 0), Piece(pieces[0].text[stop.end() :], pieces[0].gap), *pieces[1:]]
         lead: list[Piece] = []

@@ -20,7 +20,14 @@ from pathlib import Path
 from egm_text.arabic import KASHIDA_RUN
 from egm_text.errors import NotFittedError, ProfileError
 from egm_text.repair.decoder import MAX_SPAN, Decoder, DecoderParams, WordChoice, without_garbled_mark
-from egm_text.repair.garbledness import GARBLED_DOCUMENT, GARBLED_LINE, garbledness, has_arabic, reads_clean
+from egm_text.repair.garbledness import (
+    GARBLED_DOCUMENT,
+    GARBLED_LINE,
+    garbledness,
+    has_arabic,
+    reads_clean,
+    sound_words,
+)
 from egm_text.repair.learn import fit_profile
 from egm_text.repair.lexicon import Lexicon, load_lexicon, normalise_key
 from egm_text.repair.lm import bundled_lm
@@ -271,6 +278,10 @@ class GlyphRepairer:
             out[k] = repair
         return out
 
+    def _sound(self, raw: str) -> bool:
+        """A line of a garbled document whose words a sound font drew (its runs may still be out of order)."""
+        return sound_words(raw, self.decoder_.is_known, self._suspicious)
+
     def _needs_repair(self, raw: str, doc_garbled: bool) -> bool:
         if not raw.strip() or not has_arabic(raw):
             return False
@@ -318,7 +329,9 @@ class GlyphRepairer:
             previous = None
             for i in range(ctx_lo, ctx_hi if self.lookahead else lo):
                 k = todo[i]
-                plans[k] = self.orderer_.plan(lines[k], opens=start_line + k in opener_lines, closes=closes(i))
+                plans[k] = self.orderer_.plan(
+                    lines[k], opens=start_line + k in opener_lines, closes=closes(i), sound=self._sound(lines[k])
+                )
                 _, previous = self.orderer_.choose(plans[k], previous)
                 following[k] = previous
         out: list[tuple[int, LineRepair]] = []
@@ -335,12 +348,17 @@ class GlyphRepairer:
                 text, previous = fix_numbers_and_brackets(KASHIDA_RUN.sub("", raw)), None
             elif self.order_lines:
                 after = following.get(todo[i + 1]) if i + 1 < ctx_hi and not closes(i) else None
-                plan = plans.get(k) or self.orderer_.plan(raw, opens=n in opener_lines, closes=closes(i))
+                plan = plans.get(k) or self.orderer_.plan(
+                    raw, opens=n in opener_lines, closes=closes(i), sound=self._sound(raw)
+                )
                 text, previous = self.orderer_.choose(plan, previous, after)
                 steps.append("order")
-            repaired, words = self.decoder_.decode_line(text)
-            steps.append("decode")
             verdict = "repaired"
+            if self._sound(raw):  # a title line in a sound font: its runs are put in order, its words kept
+                repaired, words = " ".join(text.split()), []
+            else:
+                repaired, words = self.decoder_.decode_line(text)
+                steps.append("decode")
             if any((not w.known) or w.confidence < UNCERTAIN_BELOW for w in words):
                 verdict = "uncertain"
             out.append((k, LineRepair(n, raw, repaired, verdict, steps, words)))
