@@ -220,12 +220,12 @@ class Lexicon:
         return len({w for cands in new.values() for w, _, _ in cands})
 
     def respellings(self, garbled: str) -> list[Candidate]:
-        """Words one letter away from a garbled token that no index key explains: (word, log P(garbled |
-        word), False), best first.
+        """Words one glyph error away from a garbled token: (word, log P(garbled | word), False), best first.
 
         The index holds each word's likely garbled forms only; a rarer glyph error (`الرغلة`, a medial ب
-        drawn as ل where the profile mostly saw it kept) leaves the token unexplained. The channel still
-        scores such a word, each glyph by the profile (an output it never saw counts as 1 in 10,000).
+        drawn as ل where the profile mostly saw it kept; `المجتع`, a medial م lost) leaves the token
+        unexplained, or explained only as a rare word. The channel still scores such a word, each glyph
+        by the profile (an output it never saw counts as 1 in 10,000).
         """
         got = self._respell_memo.get(garbled)
         if got is not None:
@@ -236,13 +236,11 @@ class Lexicon:
         if self._lost is None:
             self._lost = self._profile.lost_letters()
         # and a letter the font lost without a trace (`المجتع`, a medial م gone)
-        inserted = {key[:k] + c + key[k:] for k in range(len(key) + 1) for c in self._lost} if " " not in key else set()
-        self.prefetch_words(variants | inserted)
+        if " " not in key:
+            variants |= {key[:k] + c + key[k:] for k in range(len(key) + 1) for c in self._lost}
+        self.prefetch_words(variants)
         got = []
         for word in variants:
-            if self.word_logp(word) > self.floor and (lp := self._channel_logp(word, key)) is not None:
-                got.append((word, lp, False))
-        for word in inserted - variants:
             if self.word_logp(word) > self.floor and (lp := self._channel_logp(word, key)) is not None:
                 got.append((word, lp, False))
         got.sort(key=lambda c: (-c[1] - self.word_logp(c[0]), c[0]))
@@ -293,7 +291,7 @@ class Lexicon:
         if len(units) == n and all(len(u) == 1 for u, _ in units):  # one letter each: no alignment to search
             total = 0.0
             for k, (unit, form) in enumerate(units):
-                p = self._profile_distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0)
+                p = self._distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0)
                 total += max(math.log(p), floor) if p > 0 else floor
             return total
         best: dict[int, float] = {0: 0.0}  # garbled letters given so far -> best log-probability
@@ -301,7 +299,7 @@ class Lexicon:
             ctx = (unit, form, next_letter_context(units, k))
             outs = self._outs_memo.get(ctx)
             if outs is None:
-                dist = self._profile_distribution(*ctx)
+                dist = self._distribution(*ctx)
                 outs = [(o.replace("ئ", ""), max(math.log(p), floor)) for o, p in dist.items() if p > 0 and " " not in o]
                 self._outs_memo[ctx] = outs
             step: dict[int, float] = {}
@@ -319,7 +317,7 @@ class Lexicon:
                 return None
         return best.get(n)
 
-    def _profile_distribution(self, unit: str, form: str, nxt: str) -> dict[str, float]:
+    def _distribution(self, unit: str, form: str, nxt: str) -> dict[str, float]:
         got = self._dist_memo.get((unit, form, nxt))
         if got is None:
             got = self._dist_memo[(unit, form, nxt)] = self._profile.distribution(unit, form, nxt)

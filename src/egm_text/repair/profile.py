@@ -76,11 +76,8 @@ class FontProfile:
 
     def lost_letters(self) -> set[str]:
         """Letters the training lines showed the font losing without a trace in some joining form."""
-        return {
-            key.split("|", 1)[0]
-            for key, outputs in self.counts.items()
-            if outputs.get("", 0) and len(key.split("|", 1)[0]) == 1 and key.split("|", 1)[0].isalpha()
-        }
+        units = (key.split("|", 1)[0] for key, outputs in self.counts.items() if outputs.get("", 0))
+        return {unit for unit in units if len(unit) == 1 and unit.isalpha()}
 
     def output_for(self, letter: str, form: str, next_letter: str | None = None) -> str:
         """The most likely garbled output for a letter (or lam-alef) in a joining form."""
