@@ -246,7 +246,7 @@ class Decoder:
                 if j > i + 1 and not multi:
                     break
                 key = keys[i] if j == i + 1 else " ".join(k for k in keys[i:j] if k)
-                opts = (arc_memo.get(key) or word_options(key)) if key else []
+                opts = (arc_memo[key] if key in arc_memo else word_options(key)) if key else []
                 known = True
                 if not opts and j == i + 1:
                     opts, known = self._unknown(toks[i], respell=alternatives), False
