@@ -227,11 +227,7 @@ class Decoder:
         shown = [0] * (n + 1)
         for k, t in enumerate(toks):
             shown[k + 1] = shown[k] + t.count("ئ")
-        # a kashida joins its letter to the next one: one that ends a token is drawn before a final
-        # letter the font lost (`فيئ` is فيه), so a reading with that letter lost explains it
-        kashida_end = [t.endswith("ئ") for t in toks]
-        # a semicolon closes a clause: at the end of the run or before a conjunction
-        semicolon_ok_at = [k == n or toks[k].startswith("و") for k in range(n + 1)]
+        any_hamza = shown[n] > 0
         readings = 5 if alternatives else p.search_readings
         hamza_unseen, lone_kashida, bigram_weight = p.hamza_unseen, p.lone_kashida, p.bigram_weight
         tail_scores = {1: p.tail_space_missing, 2: p.tail_space_seen}
@@ -264,11 +260,12 @@ class Decoder:
                     plain = [o for o in opts if o[0][-1] not in "،؛"]
                     arcs.append((j + 1, plain, GARBLED_MARKS[toks[j]], gap + 1))
                 seen = shown[j] - shown[i]
-                kend = kashida_end[j - 1]
+                # a kashida joins its letter to the next one: one that ends a token is drawn before a final
+                # letter the font lost (`فيئ` is فيه), so a reading with that letter lost explains it
+                kend = any_hamza and toks[j - 1].endswith("ئ")
                 bigrams = bigram_bonus is not None and prev and known
                 base = best[i]
                 for end, arc_opts, mark, gap in arcs:
-                    semicolon_ok = semicolon_ok_at[end]
                     mark_logp = (p.comma_logp if mark == "،" else p.semicolon_logp) if mark else 0.0
                     scored = []
                     w, s = "", -math.inf
@@ -282,7 +279,8 @@ class Decoder:
                             sc += hamza_unseen * need
                         elif need < 0:
                             sc += lone_kashida * -need
-                        if not semicolon_ok and text[-1] == "؛":
+                        # a semicolon closes a clause: at the end of the run or before a conjunction
+                        if text[-1] == "؛" and end < n and not toks[end].startswith("و"):
                             sc += p.semicolon_misplaced
                         if gap:
                             if tail:
