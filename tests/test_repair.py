@@ -72,6 +72,8 @@ def test_profile_json_round_trip_and_errors(tmp_path):
     p.save(path)
     q = FontProfile.load(path)
     assert q.fingerprint == p.fingerprint
+    # the back-off strengths shape the distributions a cached index is built from: they are in the key
+    assert FontProfile(counts=p.counts, alpha=p.alpha + 1).fingerprint != p.fingerprint
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["format_version"] == 1 and data["package_version"]
     data["format_version"] = 99

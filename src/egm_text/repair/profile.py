@@ -158,8 +158,10 @@ class FontProfile:
 
     @property
     def fingerprint(self) -> str:
-        """A short hash of the learned counts, used as part of cache keys."""
-        blob = json.dumps(self.to_json()["counts"], ensure_ascii=False, sort_keys=True)
+        """A short hash of the learned counts and the back-off strengths (both shape the distributions a
+        cached index was built from), used as part of cache keys."""
+        data = self.to_json()
+        blob = json.dumps([data["counts"], data["params"]], ensure_ascii=False, sort_keys=True)
         return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:12]
 
 
