@@ -225,6 +225,14 @@ def test_a_title_line_in_a_sound_font_keeps_its_words_while_its_runs_are_ordered
     assert "27 إلى 29 تموز/يوليه 2020" in text
 
 
+def test_a_list_label_drawn_at_the_line_end_opens_the_line(processed_document, gold):
+    # the agenda's items (outside any recommendation list): raw ` افتتاح الاجتما ع )أ(  `
+    assert processed_document.repaired[1230].startswith("(أ) افتتاح الاجتماع")
+    assert processed_document.repaired[1232].startswith("(ب) إقرار جدول الأعمال")
+    assert processed_document.repaired[185].startswith("(ب) ")  # a quoted list inside a paragraph
+    assert gold[185].clean.startswith("(ب) ")
+
+
 def test_a_latin_term_in_brackets_keeps_them_whatever_the_order(repairer, raw_lines):
     text = repairer.transform([raw_lines[899]])[0]  # `(I-24/7)` glued to the Arabic word after it
     assert "(I-24/7)" in text and not text.startswith("(")

@@ -24,6 +24,7 @@ from egm_text.repair.lexicon import normalise_key
 _AR = "\u0621-\u064a"
 _IS_AR = re.compile(rf"[{_AR}]")
 _LTR = re.compile(r"[0-9A-Za-z]")
+_END_LABEL = re.compile(rf"\)[{_AR}]{{1,2}}\(")
 _PARAGRAPH_END = re.compile(r"[\u0621-\u064A]\.$")
 _NUMBER_STOP = re.compile(r"(\d+)([.:])")
 _SCRIPT_CUT = re.compile(
@@ -355,6 +356,10 @@ class LineOrderRepairer:
         lead: list[Piece] = []
         while pieces and pieces[0].kind == "punct" and len(pieces) > 1:
             lead.append(pieces.pop(0))  # neutrals at the visual left end close the RTL line
+        label = ""
+        if len(pieces) > 2 and _END_LABEL.fullmatch(pieces[-1].text):
+            # `افتتاح الاجتماع )أ(`: a list label drawn at the visual right end opens the line
+            label = pieces.pop().text + " "  # mirrored back with the line's other brackets
         if not pieces:
             return OrderPlan([], [], [], [], opens, closes)
         cuts = self.candidate_cuts(pieces)
@@ -436,7 +441,7 @@ class LineOrderRepairer:
             # last line and ends where its paragraph does: its runs may still be out of order, its end is not
             arrangements = [a for a in arrangements if a[2] == len(pieces) - 1] or arrangements
             loose = None
-        return OrderPlan(pieces, lead, forced, arrangements, opens, closes, loose)
+        return OrderPlan(pieces, lead, forced, arrangements, opens, closes, loose, label)
 
     def choose(
         self, plan: OrderPlan, previous: list[Piece] | None = None, following: list[Piece] | None = None
@@ -487,7 +492,7 @@ class LineOrderRepairer:
                     glue = self.affinity(logical[k - 1], seg)[1]
                     out.append("" if glue else "   ")  # a join's width says nothing (3 = unknown)
             out.append(_join(seg))
-        text = "".join(out) + closing_marks
+        text = plan.label + "".join(out) + closing_marks
         return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
 
     def _continued_rotations(
@@ -554,6 +559,7 @@ class OrderPlan:
     opens: bool
     closes: bool
     loose: tuple[float, frozenset[int]] | None = None  # a rotation's score but its cut's, and the cuts taken
+    label: str = ""  # a list label that opens the line, as drawn: `)أ( `
 
 
 def _effective_kinds(pieces: list[Piece]) -> list[str]:
