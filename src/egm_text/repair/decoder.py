@@ -173,7 +173,7 @@ class Decoder:
         return opts
 
     def _respelled(self, token: str) -> list[tuple[str, float, bool, float]]:
-        """Readings one glyph error away from the token that no key explains, at a further price."""
+        """Readings one glyph error away from the token (see `Lexicon.respellings`), at a further price."""
         p = self.params
         out = []
         for word, lpc, _ in self.lexicon.respellings(token)[:3]:
@@ -212,7 +212,9 @@ class Decoder:
         """Viterbi over the words a run of tokens can spell: best score up to each token boundary and
         back-pointers (start, word, score, runners-up, known). The order search only needs the score,
         so it skips ranking the runners-up (`alternatives=False`) and scores fewer readings per arc: on
-        the dev set the best 2 order lines as well as the best 5 (and the best 1 worse)."""
+        the dev set the best 2 order lines as well as the best 5 (and the best 1 worse). Decoding also
+        reads a word and the lone garbled comma/semicolon token after it as one arc (the gap between
+        them then counts as the word's own), and weighs a rare literal reading against its respellings."""
         n = len(toks)
         p = self.params
         lm = self.lm
@@ -265,7 +267,7 @@ class Decoder:
                 kend = any_hamza and toks[j - 1].endswith("ئ")
                 bigrams = bigram_bonus is not None and prev and known
                 base = best[i]
-                for end, arc_opts, mark, gap in arcs:
+                for end, arc_opts, mark, arc_gap in arcs:
                     mark_logp = (p.comma_logp if mark == "،" else p.semicolon_logp) if mark else 0.0
                     scored = []
                     w, s = "", -math.inf
@@ -282,10 +284,10 @@ class Decoder:
                         # a semicolon closes a clause: at the end of the run or before a conjunction
                         if text[-1] == "؛" and end < n and not toks[end].startswith("و"):
                             sc += p.semicolon_misplaced
-                        if gap:
+                        if arc_gap:
                             if tail:
-                                sc += tail_scores.get(gap, 0.0)
-                            elif gap == 2:
+                                sc += tail_scores.get(arc_gap, 0.0)
+                            elif arc_gap == 2:
                                 sc += p.extra_space_unexplained
                         if bigrams:
                             sc += bigram_weight * bigram_bonus(prev, text, lpw)  # type: ignore[misc]
