@@ -233,11 +233,9 @@ class Lexicon:
         key = normalise_key(garbled)
         sources = self._drawn_as()
         variants = {key[:k] + c + key[k + 1 :] for k in range(len(key)) for c in sources.get(key[k], ())}
-        if self._lost is None:
-            self._lost = self._profile.lost_letters()
-        # and a letter the font lost without a trace (`المجتع`, a medial م gone)
-        if " " not in key:
-            variants |= {key[:k] + c + key[k:] for k in range(len(key) + 1) for c in self._lost}
+        if " " not in key:  # and a letter the font lost without a trace (`المجتع`, a medial م gone)
+            lost = self._lost_letters()
+            variants |= {key[:k] + c + key[k:] for k in range(len(key) + 1) for c in lost}
         self.prefetch_words(variants)
         got = []
         for word in variants:
@@ -264,6 +262,12 @@ class Lexicon:
         if self._sources is None:
             self._sources = self._profile.drawn_as()
         return self._sources
+
+    def _lost_letters(self) -> set[str]:
+        """The letters the font may lose without a trace (from the profile, once)."""
+        if self._lost is None:
+            self._lost = self._profile.lost_letters()
+        return self._lost
 
     def char_model(self) -> CharModel:
         """The character model of the lexicon's most frequent words, built once and cached on disk."""

@@ -25,7 +25,7 @@ _AR = "\u0621-\u064a"
 _IS_AR = re.compile(rf"[{_AR}]")
 _LTR = re.compile(r"[0-9A-Za-z]")
 _END_LABEL = re.compile(rf"\)[{_AR}]{{1,2}}\(")
-_PARAGRAPH_END = re.compile(r"[\u0621-\u064A]\.$")
+_PARAGRAPH_END = re.compile(rf"[{_AR}]\.$")
 _NUMBER_STOP = re.compile(r"(\d+)([.:])")
 _SCRIPT_CUT = re.compile(
     rf"(?<=[{_AR}\u064B-\u0652])(?=[^{_AR}0-9A-Za-z]*[0-9A-Za-z])"

@@ -323,6 +323,7 @@ class GlyphRepairer:
             return i + 1 < len(todo) and start_line + todo[i + 1] in opener_lines
 
         ctx_lo, ctx_hi = max(0, lo - 1), min(len(todo), hi + 1)
+        sound = {k: self._sound(lines[k]) for k in todo[ctx_lo:ctx_hi]}  # asked by the plan and the decoding
         following: dict[int, list] = {}
         plans: dict[int, OrderPlan] = {}  # each line's arrangements are searched once, for both readings
         if self.order_lines and (self.lookahead or lo > 0):
@@ -330,7 +331,7 @@ class GlyphRepairer:
             for i in range(ctx_lo, ctx_hi if self.lookahead else lo):
                 k = todo[i]
                 plans[k] = self.orderer_.plan(
-                    lines[k], opens=start_line + k in opener_lines, closes=closes(i), sound=self._sound(lines[k])
+                    lines[k], opens=start_line + k in opener_lines, closes=closes(i), sound=sound[k]
                 )
                 _, previous = self.orderer_.choose(plans[k], previous)
                 following[k] = previous
@@ -349,12 +350,12 @@ class GlyphRepairer:
             elif self.order_lines:
                 after = following.get(todo[i + 1]) if i + 1 < ctx_hi and not closes(i) else None
                 plan = plans.get(k) or self.orderer_.plan(
-                    raw, opens=n in opener_lines, closes=closes(i), sound=self._sound(raw)
+                    raw, opens=n in opener_lines, closes=closes(i), sound=sound[k]
                 )
                 text, previous = self.orderer_.choose(plan, previous, after)
                 steps.append("order")
             verdict = "repaired"
-            if self._sound(raw):  # a title line in a sound font: its runs are put in order, its words kept
+            if sound[k]:  # a title line in a sound font: its runs are put in order, its words kept
                 repaired, words = " ".join(text.split()), []
             else:
                 repaired, words = self.decoder_.decode_line(text)
