@@ -127,6 +127,7 @@ class LineOrderRepairer:
         mark_start_prior: float = -3.0,
         continued_rotation_evidence: float = 5.2,
         opening_rotation_evidence: float = 2.5,
+        wrapped_wide_prior: float = 3.0,
     ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
@@ -136,6 +137,7 @@ class LineOrderRepairer:
         self.stretch_rotation_evidence = stretch_rotation_evidence  # between numbers: more evidence
         self.unspaced_rotation_evidence = unspaced_rotation_evidence
         self.lost_letter_prior = lost_letter_prior
+        self.wrapped_wide_prior = wrapped_wide_prior
         self.lost_letter_margin = lost_letter_margin  # a lost-letter reading this far below the best is no sign
         self.opening_weight = opening_weight
         self.glued_prior = glued_prior
@@ -259,8 +261,7 @@ class LineOrderRepairer:
                 cuts.append((i, self.glued_prior))  # two runs emitted with no space between them
             elif pieces[i].gap >= 2:
                 # a lone letter opening the raw line is rather the tail of a word cut across runs
-                lone_head = i == 0 and len(pieces[i].core) == 1
-                lost = pieces[i].gap == 2 and not lone_head and self._lost_final_letter(pieces[i])
+                lost = pieces[i].gap == 2 and not _lone_head(pieces, i) and self._lost_final_letter(pieces[i])
                 cuts.append((i, self.lost_letter_prior if lost else self.wide_gap_prior))
         optional = [c for c in cuts if c[1] != FORCED]
         if limit and len(optional) > MAX_CUTS:
@@ -376,6 +377,16 @@ class LineOrderRepairer:
         singles = self.rotation_cuts(
             pieces, {c for c, _ in cuts} | set(forced), unspaced_end=unspaced_end, forced=forced
         )
+        if singles and not forced:
+            # the line wraps, so it was drawn as (at least) two runs: a wide gap that no lost letter
+            # explains is where they meet far more often than any single space (`وأن تركز  كشف ا`)
+            # (not after the first raw token when the wrap glues it to the last: it is a word cut
+            # across the runs, and the gap after it the word's lost last letter: `الم` + `تاعد  `)
+            head_cut = _lone_head(pieces, 0) or self.affinity(pieces, pieces)[1]
+            cuts = [
+                (c, self.wrapped_wide_prior if prior == self.wide_gap_prior and not (c == 0 and head_cut) else prior)
+                for c, prior in cuts
+            ]
         if opens and not singles:
             # a unit's first line starts with its opening word: one that opens units well, inside the line
             # after a single space, may be where the line starts (`... قد وافقل من -10`: `وكان ...`)
@@ -588,6 +599,11 @@ def _edge(pieces: list[Piece], n: int = EDGE_TOKENS) -> tuple[str, ...]:
             break
         out.append(p.core)
     return tuple(out)
+
+
+def _lone_head(pieces: list[Piece], i: int) -> bool:
+    """Whether piece `i` is a lone letter opening the raw line: the tail of a word cut across runs."""
+    return i == 0 and len(pieces[0].core) == 1
 
 
 def _segments(pieces: list[Piece], cut_after: list[int]) -> list[list[Piece]]:
