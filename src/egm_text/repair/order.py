@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -391,16 +391,7 @@ class LineOrderRepairer:
             # a unit's first line starts with its opening word: one that opens units well, inside the line
             # after a single space, may be where the line starts (`... قد وافقل من -10`: `وكان ...`)
             taken = {c for c, _ in cuts} | set(forced)
-            singles = [
-                (i, self.single_gap_prior)
-                for i in range(len(pieces) - 1)
-                if i not in taken
-                and pieces[i].gap == 1
-                and pieces[i].kind == "ar"
-                and pieces[i + 1].kind == "ar"
-                and self._may_open(pieces[i + 1].core)
-                and self._opening(_edge(pieces[i + 1 : i + 2])) >= self.opening_rotation_evidence
-            ]
+            singles = [(i, self.single_gap_prior) for i in self._opening_cuts(pieces, taken)]
         loose = None
         if not forced and not singles and len(pieces) >= 3:
             # no wrap evidence of its own: the line before may still show where the line starts (`choose`)
@@ -506,20 +497,46 @@ class LineOrderRepairer:
         text = plan.label + "".join(out) + closing_marks
         return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
 
+    def _opening_cuts(self, pieces: list[Piece], taken: Iterable[int]) -> list[int]:
+        """Single spaces (not in `taken`) after which a word stands that opens sentences and units well
+        enough to be where the line starts."""
+        taken = set(taken)
+        return [
+            i
+            for i in range(len(pieces) - 1)
+            if i not in taken
+            and pieces[i].gap == 1
+            and pieces[i].kind == "ar"
+            and pieces[i + 1].kind == "ar"
+            and self._may_open(pieces[i + 1].core)
+            and self._opening(_edge(pieces[i + 1 : i + 2])) >= self.opening_rotation_evidence
+        ]
+
     def _continued_rotations(
         self, plan: OrderPlan, previous: list[Piece]
     ) -> list[tuple[float, int, int, tuple[int, ...]]]:
         """Rotations of a line that its own ends do not vouch for, at a single space where a token
         continues the line before well: a line drawn as two runs whose join is a weak word pair
-        (`... كما المتءصصة` after `أو الوحدات` is `المتخصصة أن ... كما`)."""
+        (`... كما المتءصصة` after `أو الوحدات` is `المتخصصة أن ... كما`); after a line that ends its
+        sentence, where a token opens sentences well."""
         pieces = plan.pieces
         rotated, taken = plan.loose  # type: ignore[misc]
         lm = self.decoder.lm
         last = previous[-1]
-        if lm is None or last.kind != "ar" or _ENDS_SENTENCE.search(last.text):
+        if lm is None or last.kind != "ar":
             return []
-        befores = [t for t, *_ in self._readings(last.core)]
         out = []
+        if _ENDS_SENTENCE.search(last.text):
+            # the line before ended its sentence: this one starts the next, perhaps after a single space
+            # where a word that opens sentences well stands (`... هذا المصطلح وقد أسهم ما سبق في`),
+            # unless its first word opens sentences as well
+            if self._opening(_edge(pieces[:1])) >= self.opening_rotation_evidence:
+                return []
+            for c in self._opening_cuts(pieces, taken):
+                broken = self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
+                out.append((rotated - broken, c + 1, c, (c,)))
+            return out
+        befores = [t for t, *_ in self._readings(last.core)]
         for c in range(len(pieces) - 1):
             if c in taken or pieces[c].gap != 1 or pieces[c].kind != "ar" or pieces[c + 1].kind != "ar":
                 continue
