@@ -131,13 +131,13 @@ class LineOrderRepairer:
     ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
+        self.wrapped_wide_prior = wrapped_wide_prior  # the same in a line whose ends join (see `plan`)
         self.glue_prior = glue_prior
         self.single_gap_prior = single_gap_prior
         self.rotation_evidence = rotation_evidence
         self.stretch_rotation_evidence = stretch_rotation_evidence  # between numbers: more evidence
         self.unspaced_rotation_evidence = unspaced_rotation_evidence
         self.lost_letter_prior = lost_letter_prior
-        self.wrapped_wide_prior = wrapped_wide_prior
         self.lost_letter_margin = lost_letter_margin  # a lost-letter reading this far below the best is no sign
         self.opening_weight = opening_weight
         self.glued_prior = glued_prior
