@@ -69,11 +69,20 @@ def run(
         print(json.dumps(result.summary, ensure_ascii=False))
     elif not quiet:
         s = result.summary
+        counts = ", ".join(
+            _count(s[key], noun) for key, noun in
+            (("paragraphs", "paragraph"), ("recommendations", "recommendation"), ("footnotes", "footnote"),
+             ("headings", "heading"))
+        )
         console.print(
-            f"[bold]{s['symbol']}[/bold]: {s['paragraphs']} paragraphs, {s['recommendations']} recommendations, "
-            f"{s['footnotes']} footnotes, {s['headings']} headings; {s['words_changed']} words repaired "
+            f"[bold]{s['symbol']}[/bold]: {counts}; {_count(s['words_changed'], 'word')} repaired "
             f"({s['low_confidence_words']} low-confidence) in {s['seconds']} s -> {s['out_dir']}"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 footnote`, `2 footnotes`."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @app.command()
