@@ -529,8 +529,10 @@ class LineOrderRepairer:
         if _ENDS_SENTENCE.search(last.text):
             # the line before ended its sentence: this one starts the next, perhaps after a single space
             # where a word that opens sentences well stands (`... هذا المصطلح وقد أسهم ما سبق في`),
-            # unless its first word opens sentences as well
-            if self._opening(_edge(pieces[:1])) >= self.opening_rotation_evidence:
+            # unless its first word opens sentences as well, or starts with the conjunction و/ف (which
+            # opens a clause whatever the model knows of the word: `وصدرت` may never open one in its text)
+            first = pieces[0]
+            if first.core[:1] in ("و", "ف") or self._opening(_edge([first])) >= self.opening_rotation_evidence:
                 return []
             for c in self._opening_cuts(pieces, taken):
                 broken = self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
