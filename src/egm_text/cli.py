@@ -69,11 +69,7 @@ def run(
         print(json.dumps(result.summary, ensure_ascii=False))
     elif not quiet:
         s = result.summary
-        counts = ", ".join(
-            _count(s[key], noun) for key, noun in
-            (("paragraphs", "paragraph"), ("recommendations", "recommendation"), ("footnotes", "footnote"),
-             ("headings", "heading"))
-        )
+        counts = ", ".join(_count(s[key], key[:-1]) for key in ("paragraphs", "recommendations", "footnotes", "headings"))
         console.print(
             f"[bold]{s['symbol']}[/bold]: {counts}; {_count(s['words_changed'], 'word')} repaired "
             f"({s['low_confidence_words']} low-confidence) in {s['seconds']} s -> {s['out_dir']}"
