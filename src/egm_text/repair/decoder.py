@@ -27,7 +27,7 @@ GARBLED_MARKS = {"ل": "،", "ع": "؛"}  # the font draws the Arabic comma as �
 
 def without_garbled_mark(key: str) -> str | None:
     """The key without its final `ل`/`ع` when that may be a comma/semicolon the font garbled, else None."""
-    return key[:-1] if len(key) > 1 and key[-1] in "لع" and key[-2] != " " else None
+    return key[:-1] if len(key) > 1 and key[-1] in GARBLED_MARKS and key[-2] != " " else None
 
 
 @dataclass
@@ -126,14 +126,12 @@ class Decoder:
             add(w, lpc, tail, w)
         if (bare := without_garbled_mark(key)) is not None:
             mark = GARBLED_MARKS[key[-1]]
-            lpm = p.comma_logp if mark == "،" else p.semicolon_logp
+            lpm = self._mark_logp(mark)
             for w, lpc, tail in self.lexicon.candidates(bare):
                 # the mark follows its word directly: a lost final letter would show as a space before it
                 add(w + mark, lpc + (p.tail_space_glued if tail else 0.0), False, w, lpm)
-        if key == "ل":
-            opts[("،", False)] = (p.comma_logp - 1.0, 0.0)
-        elif key == "ع":
-            opts[("؛", False)] = (p.semicolon_logp - 1.0, 0.0)
+        if key in GARBLED_MARKS:  # a lone garbled comma/semicolon token
+            opts[(GARBLED_MARKS[key], False)] = (self._mark_logp(GARBLED_MARKS[key]) - 1.0, 0.0)
         got = sorted(((t, sc, tail, lpw) for (t, tail), (sc, lpw) in opts.items()), key=lambda x: -x[1])[:10]
         self._arc_memo[key] = got
         return got
@@ -171,6 +169,10 @@ class Decoder:
         if unknown:  # a known word kept as it is was mostly not garbled
             opts = sorted(opts + self._respelled(token), key=lambda o: -o[1])
         return opts
+
+    def _mark_logp(self, mark: str) -> float:
+        """The prior of reading a garbled `ل`/`ع` as the comma/semicolon `mark`."""
+        return self.params.comma_logp if mark == "،" else self.params.semicolon_logp
 
     def _respelled(self, token: str) -> list[tuple[str, float, bool, float]]:
         """Readings one glyph error away from the token (see `Lexicon.respellings`), at a further price."""
@@ -268,7 +270,7 @@ class Decoder:
                 bigrams = bigram_bonus is not None and prev and known
                 base = best[i]
                 for end, arc_opts, mark, arc_gap in arcs:
-                    mark_logp = (p.comma_logp if mark == "،" else p.semicolon_logp) if mark else 0.0
+                    mark_logp = self._mark_logp(mark) if mark else 0.0
                     scored = []
                     w, s = "", -math.inf
                     for text, sc, tail, lpw in arc_opts[:readings]:

@@ -293,18 +293,17 @@ class Lexicon:
         n = len(garbled)
         floor = math.log(1e-4)
         if len(units) == n and all(len(u) == 1 for u, _ in units):  # one letter each: no alignment to search
-            total = 0.0
-            for k, (unit, form) in enumerate(units):
-                p = self._distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0)
-                total += max(math.log(p), floor) if p > 0 else floor
-            return total
+            return sum(
+                math.log(max(self._distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0), 1e-4))
+                for k, (unit, form) in enumerate(units)
+            )
         best: dict[int, float] = {0: 0.0}  # garbled letters given so far -> best log-probability
         for k, (unit, form) in enumerate(units):
             ctx = (unit, form, next_letter_context(units, k))
             outs = self._outs_memo.get(ctx)
             if outs is None:
                 dist = self._distribution(*ctx)
-                outs = [(o.replace("ئ", ""), max(math.log(p), floor)) for o, p in dist.items() if p > 0 and " " not in o]
+                outs = [(o.replace("ئ", ""), math.log(max(p, 1e-4))) for o, p in dist.items() if p > 0 and " " not in o]
                 self._outs_memo[ctx] = outs
             step: dict[int, float] = {}
             for pos, lp in best.items():
