@@ -201,10 +201,11 @@ class Decoder:
         out: list[WordChoice] = []
         j = n
         while j > 0:
-            i, w, s, alts, known = back[j]  # type: ignore[misc]
+            i, w, s, scored, known = back[j]  # type: ignore[misc]
+            alts = sorted(scored, key=lambda kv: -kv[1])[1:4]  # the runners-up: ranked only on the best path
             margin = s - alts[0][1] if alts else 10.0
             conf = 1.0 / (1.0 + math.exp(-margin)) if known else 0.0
-            out.append(WordChoice(" ".join(toks[i:j]), w, s, conf, list(alts), known))
+            out.append(WordChoice(" ".join(toks[i:j]), w, s, conf, alts, known))
             j = i
         return out[::-1]
 
@@ -212,8 +213,9 @@ class Decoder:
         self, toks: list[str], gaps: list[int], *, alternatives: bool
     ) -> tuple[list[float], list[tuple | None]]:
         """Viterbi over the words a run of tokens can spell: best score up to each token boundary and
-        back-pointers (start, word, score, runners-up, known). The order search only needs the score,
-        so it skips ranking the runners-up (`alternatives=False`) and scores fewer readings per arc: on
+        back-pointers (start, word, score, the arc's scored readings, known; `decode_tokens` ranks the
+        runners-up of the arcs on the best path only). The order search only needs the score,
+        so it skips collecting the readings (`alternatives=False`) and scores fewer readings per arc: on
         the dev set the best 2 order lines as well as the best 5 (and the best 1 worse). Decoding also
         reads a word and the lone garbled comma/semicolon token after it as one arc (the gap between
         them then counts as the word's own), and weighs a rare literal reading against its respellings."""
@@ -297,10 +299,9 @@ class Decoder:
                             w, s = text, sc
                         if alternatives:
                             scored.append((text, sc))
-                    alts = sorted(scored, key=lambda kv: -kv[1])[1:4] if alternatives else []
                     if base + s > best[end]:
                         best[end] = base + s
-                        back[end] = (i, w, s, alts, known)
+                        back[end] = (i, w, s, scored, known)
                         prev_word[end] = w
         return best, back
 
