@@ -13,6 +13,7 @@ from egm_text.repair import GlyphRepairer, repair_text
 from egm_text.repair.learn import fit_profile
 from egm_text.repair.order import (
     LineOrderRepairer,
+    _edge_word_cuts,
     fix_numbers_and_brackets,
     reattach_conjunction,
     split_pieces,
@@ -433,6 +434,31 @@ def test_a_line_starts_where_it_continues_the_line_before(repairer, raw_lines):
     assert orderer.order(line)[0].startswith("أن توفر")  # alone, nothing says it is rotated
     text = " ".join(orderer.order(line, previous)[0].split())
     assert text.startswith("المتءصصة أن توفر") and text.endswith("المتلادلةل كما")
+
+
+def test_a_last_word_drawn_as_a_run_of_its_own_goes_first(gold, raw_lines):
+    """`استرصائية جدقد  لجمع ... في الإجراءات أدوات` (line 82) was drawn as two runs, one of them its first
+    word alone: a single word joins the other end no better than chance, so the line shows no wrap; the
+    single space before its last word (and after its first) is offered anyway, at a price, and the model
+    puts `أدوات` first. Read by a repairer fitted without the line's paragraph (with it, the model would
+    know the line)."""
+    from egm_text.document import Document
+    from egm_text.pipeline import process
+
+    unit = gold[82].unit
+    train = [(raw_lines[n - 1], r.clean) for n, r in gold.items() if r.unit not in (unit, "url")]
+    rep = GlyphRepairer(profile=None).fit([raw for raw, _ in train], [clean for _, clean in train])
+    doc = Document.from_text("\n".join(raw_lines))
+    process(doc, rep)
+    assert norm_line(doc.repaired[82]) == norm_line(gold[82].clean)
+    plan = rep.orderer_.plan(raw_lines[81])
+    assert any(a == len(plan.pieces) - 1 for _, a, _, _ in plan.arrangements)
+    # the cuts offered: after the first word (not one with the conjunction و/ف, not a lone garbled comma)
+    # and before the last
+    assert _edge_word_cuts(split_pieces("لجمع الأدلة والتثبت من صحتها"), set()) == [0, 3]
+    assert _edge_word_cuts(split_pieces("وقد أسهم ما سبق في"), set()) == [3]
+    assert _edge_word_cuts(split_pieces("ما سبق  في"), set()) == []
+    assert _edge_word_cuts(split_pieces(".ل وهو متاح عند الطلب"), set()) == [3]  # no comma moves
 
 
 def test_text_garbled_by_the_profile_comes_back():

@@ -36,6 +36,10 @@ _SCRIPT_CUT = re.compile(
 MAX_CUTS = 9  # optional cuts searched exhaustively per line; more are pruned by prior
 FORCED = float("inf")
 MAX_ARRANGEMENTS = 256  # cut arrangements scored per line, at most
+# a line cut in more places (wide gaps, glued words) gets no edge-word cuts (see `plan`): among its many
+# arrangements a one-word run is one choice of many, and on the dev set the extra ones chose false orders
+# there more often than true ones, at the most cost
+EDGE_WORD_MAX_CUTS = 4
 PAIR_SLACK = 2.0  # how far below the needed evidence a join's best word pair may be and still be scored
 EDGE_TOKENS = 2  # garbled tokens on each side of a join that the decoder reads to score it
 _ENDS_SENTENCE = re.compile(r"[.؟!:][\"'”»)]*$")  # a full stop, perhaps inside closing quotes
@@ -128,10 +132,12 @@ class LineOrderRepairer:
         continued_rotation_evidence: float = 5.2,
         opening_rotation_evidence: float = 2.5,
         wrapped_wide_prior: float = 3.0,
+        edge_word_prior: float = -2.0,
     ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
         self.wrapped_wide_prior = wrapped_wide_prior  # the same in a line whose ends join (see `plan`)
+        self.edge_word_prior = edge_word_prior  # a single space one word from a line's end (see `plan`)
         self.glue_prior = glue_prior
         self.single_gap_prior = single_gap_prior
         self.rotation_evidence = rotation_evidence
@@ -405,6 +411,12 @@ class LineOrderRepairer:
                 for i in range(len(pieces) - 1)
                 if i not in taken and pieces[i].gap == 1 and self._ends_unit(pieces[i])
             ]
+        if not forced and len(cuts) <= EDGE_WORD_MAX_CUTS:
+            # a line drawn as two runs, one of them a single word: one word joins the other end by chance
+            # as often as not, so the line need not wrap; the single space next to each end is offered
+            # at a price (`استقصائية ... في الإجراءات أدوات` is `أدوات استقصائية ...`)
+            taken = {c for c, _ in cuts + singles}
+            singles += [(c, self.edge_word_prior) for c in _edge_word_cuts(pieces, taken)]
         base = {
             c: self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
             for c, _ in cuts + singles
@@ -529,10 +541,9 @@ class LineOrderRepairer:
         if _ENDS_SENTENCE.search(last.text):
             # the line before ended its sentence: this one starts the next, perhaps after a single space
             # where a word that opens sentences well stands (`... هذا المصطلح وقد أسهم ما سبق في`),
-            # unless its first word opens sentences as well, or starts with the conjunction و/ف (which
-            # opens a clause whatever the model knows of the word: `وصدرت` may never open one in its text)
+            # unless its first word opens sentences as well, or starts with the conjunction و/ف
             first = pieces[0]
-            if first.core[:1] in ("و", "ف") or self._opening(_edge([first])) >= self.opening_rotation_evidence:
+            if _conjoined(first) or self._opening(_edge([first])) >= self.opening_rotation_evidence:
                 return []
             for c in self._opening_cuts(pieces, taken):
                 broken = self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
@@ -618,6 +629,30 @@ def _edge(pieces: list[Piece], n: int = EDGE_TOKENS) -> tuple[str, ...]:
             break
         out.append(p.core)
     return tuple(out)
+
+
+def _conjoined(piece: Piece) -> bool:
+    """Whether the token starts with the conjunction و/ف: it opens a clause whatever the model knows of
+    the word (`وصدرت` may never open one in the model's text), so it stays where a line starts."""
+    return piece.core[:1] in ("و", "ف")
+
+
+def _edge_word_cuts(pieces: list[Piece], taken: set[int]) -> list[int]:
+    """The single spaces after a line's first word and before its last (not in `taken`), for a line of four
+    tokens or more. What would move is no lone garbled comma or semicolon (`.ل وهو ...`), and a first word
+    that starts with و/ف stays."""
+    if len(pieces) < 4:
+        return []
+    return [
+        c
+        for c, moved in ((0, pieces[0]), (len(pieces) - 2, pieces[-1]))
+        if c not in taken
+        and pieces[c].gap == 1
+        and pieces[c].kind == "ar"
+        and pieces[c + 1].kind == "ar"
+        and moved.core not in ("ل", "ع")
+        and not (c == 0 and _conjoined(moved))
+    ]
 
 
 def _lone_head(pieces: list[Piece], i: int) -> bool:
