@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -231,15 +231,17 @@ class LineOrderRepairer:
         opts = self.decoder._word_options(normalise_key(piece.core))
         return bool(opts) and opts[0][0].endswith("؛")
 
-    def split_glued(self, pieces: list[Piece]) -> list[Piece]:
-        """Split tokens that are no word but two glued ones (`يكوناالكبير`): runs that touched."""
+    def split_glued(self, pieces: list[Piece], keep: Container[int] = ()) -> list[Piece]:
+        """Split tokens that are no word but two glued ones (`يكوناالكبير`): runs that touched. The
+        pieces at the indices in `keep` stay whole."""
         out: list[Piece] = []
-        for p in pieces:
+        for i, p in enumerate(pieces):
             core = p.core
             if (
                 p.kind != "ar"
                 or len(core) < 5
                 or core != p.text
+                or i in keep
                 or self.decoder._word_options(normalise_key(core))
             ):
                 out.append(p)
@@ -357,7 +359,9 @@ class LineOrderRepairer:
         """
         pieces = reattach_conjunction(split_pieces(line))
         if not sound:
-            pieces = self.split_glued(pieces)
+            # a lone letter opening the raw line is the tail of a word cut across runs, and the raw line's
+            # last token that word's head (`ى مع ... بما قتماة` is `بما يتماشى مع`): no two glued words
+            pieces = self.split_glued(pieces, keep=(len(pieces) - 1,) if _lone_head(pieces, 0) else ())
         if pieces and (stop := _LEADING_STOP.match(pieces[0].text)):  # `.الدوع`: the line's logical end
             pieces = [Piece(stop.group(), 0), Piece(pieces[0].text[stop.end() :], pieces[0].gap), *pieces[1:]]
         lead: list[Piece] = []
