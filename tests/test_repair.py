@@ -436,20 +436,29 @@ def test_a_line_starts_where_it_continues_the_line_before(repairer, raw_lines):
     assert text.startswith("المتءصصة أن توفر") and text.endswith("المتلادلةل كما")
 
 
-def test_a_last_word_drawn_as_a_run_of_its_own_goes_first(gold, raw_lines):
-    """`استرصائية جدقد  لجمع ... في الإجراءات أدوات` (line 82) was drawn as two runs, one of them its first
-    word alone: a single word joins the other end no better than chance, so the line shows no wrap; the
-    single space before its last word (and after its first) is offered anyway, at a price, and the model
-    puts `أدوات` first. Read by a repairer fitted without the line's paragraph (with it, the model would
-    know the line)."""
+HELD_OUT_LINES = (82, 541)  # read by a repairer fitted without their units (with them, it would know the lines)
+
+
+@pytest.fixture(scope="module")
+def held_out_document(gold, raw_lines):
+    """The bundled document repaired by a repairer fitted without the units of HELD_OUT_LINES."""
     from egm_text.document import Document
     from egm_text.pipeline import process
 
-    unit = gold[82].unit
-    train = [(raw_lines[n - 1], r.clean) for n, r in gold.items() if r.unit not in (unit, "url")]
+    units = {gold[n].unit for n in HELD_OUT_LINES} | {"url"}
+    train = [(raw_lines[n - 1], r.clean) for n, r in gold.items() if r.unit not in units]
     rep = GlyphRepairer(profile=None).fit([raw for raw, _ in train], [clean for _, clean in train])
     doc = Document.from_text("\n".join(raw_lines))
     process(doc, rep)
+    return rep, doc
+
+
+def test_a_last_word_drawn_as_a_run_of_its_own_goes_first(held_out_document, gold, raw_lines):
+    """`استرصائية جدقد  لجمع ... في الإجراءات أدوات` (line 82) was drawn as two runs, one of them its first
+    word alone: a single word joins the other end no better than chance, so the line shows no wrap; the
+    single space before its last word (and after its first) is offered anyway, at a price, and the model
+    puts `أدوات` first."""
+    rep, doc = held_out_document
     assert norm_line(doc.repaired[82]) == norm_line(gold[82].clean)
     plan = rep.orderer_.plan(raw_lines[81])
     assert any(a == len(plan.pieces) - 1 for _, a, _, _ in plan.arrangements)
@@ -459,6 +468,14 @@ def test_a_last_word_drawn_as_a_run_of_its_own_goes_first(gold, raw_lines):
     assert _edge_word_cuts(split_pieces("وقد أسهم ما سبق في"), set()) == [3]
     assert _edge_word_cuts(split_pieces("ما سبق  في"), set()) == []
     assert _edge_word_cuts(split_pieces(".ل وهو متاح عند الطلب"), set()) == [3]  # no comma moves
+
+
+def test_the_last_line_of_a_unit_may_start_after_its_garbled_semicolon(held_out_document, gold):
+    """` يحتن اللوائح ... في الروانين المحليةع وأن` (line 541), the last line of a recommendation: `المحلية؛ وأن`
+    reads well as two words across a clause end, as such words do in any order, so breaking that raw join
+    costs the cut nothing, and the item ends with its semicolon: `وأن يحسن ... المحلية؛`."""
+    _, doc = held_out_document
+    assert norm_line(doc.repaired[541]) == norm_line(gold[541].clean)
 
 
 def test_text_garbled_by_the_profile_comes_back():

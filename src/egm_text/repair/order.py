@@ -425,6 +425,12 @@ class LineOrderRepairer:
             c: self.affinity(pieces[max(0, c - 1) : c + 1], pieces[c + 1 : c + 3])[0]
             for c, _ in cuts + singles
         }
+        if closes:
+            # in a unit's last line, a cut after a stop or a garbled semicolon costs nothing for the raw
+            # join it breaks: two words across a clause end read well in any order (`المحليةع وأن`)
+            for c, _ in singles:
+                if self._ends_unit(pieces[c]):
+                    base[c] = min(base[c], 0.0)
         while singles and (1 << len(cuts)) * (1 + len(singles)) > MAX_ARRANGEMENTS:
             singles.remove(max(singles, key=lambda c: base[c[0]]))  # keep the weakest raw joins
         memo: dict[tuple[int, int, int, int], float] = {}
