@@ -38,7 +38,7 @@ FORCED = float("inf")
 MAX_ARRANGEMENTS = 256  # cut arrangements scored per line, at most
 # a line cut in more places (wide gaps, glued words) gets no edge-word cuts (see `plan`): among its many
 # arrangements a one-word run is one choice of many, and on the dev set the extra ones chose false orders
-# there more often than true ones, at the most cost
+# there more often than true ones
 EDGE_WORD_MAX_CUTS = 4
 PAIR_SLACK = 2.0  # how far below the needed evidence a join's best word pair may be and still be scored
 EDGE_TOKENS = 2  # garbled tokens on each side of a join that the decoder reads to score it
@@ -326,7 +326,7 @@ class LineOrderRepairer:
                 out += [
                     (i, self.single_gap_prior)
                     for i in range(start, end)
-                    if i not in taken and pieces[i].gap == 1 and pieces[i].kind == "ar" and pieces[i + 1].kind == "ar"
+                    if i not in taken and _single_space(pieces, i)
                 ]
             start = end + 1
         return out
@@ -527,9 +527,7 @@ class LineOrderRepairer:
             i
             for i in range(len(pieces) - 1)
             if i not in taken
-            and pieces[i].gap == 1
-            and pieces[i].kind == "ar"
-            and pieces[i + 1].kind == "ar"
+            and _single_space(pieces, i)
             and self._may_open(pieces[i + 1].core)
             and self._opening(_edge(pieces[i + 1 : i + 2])) >= self.opening_rotation_evidence
         ]
@@ -561,7 +559,7 @@ class LineOrderRepairer:
             return out
         befores = [t for t, *_ in self._readings(last.core)]
         for c in range(len(pieces) - 1):
-            if c in taken or pieces[c].gap != 1 or pieces[c].kind != "ar" or pieces[c + 1].kind != "ar":
+            if c in taken or not _single_space(pieces, c):
                 continue
             # the join is scored in full only where a word pair of the readings could reach the evidence
             pair = max(
@@ -641,6 +639,11 @@ def _edge(pieces: list[Piece], n: int = EDGE_TOKENS) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _single_space(pieces: list[Piece], i: int) -> bool:
+    """Whether a single space parts Arabic pieces i and i + 1: where a single-space cut may fall."""
+    return pieces[i].gap == 1 and pieces[i].kind == "ar" and pieces[i + 1].kind == "ar"
+
+
 def _conjoined(piece: Piece) -> bool:
     """Whether the token starts with the conjunction و/ف: it opens a clause whatever the model knows of
     the word (`وصدرت` may never open one in the model's text), so it stays where a line starts."""
@@ -657,9 +660,7 @@ def _edge_word_cuts(pieces: list[Piece], taken: set[int]) -> list[int]:
         c
         for c, moved in ((0, pieces[0]), (len(pieces) - 2, pieces[-1]))
         if c not in taken
-        and pieces[c].gap == 1
-        and pieces[c].kind == "ar"
-        and pieces[c + 1].kind == "ar"
+        and _single_space(pieces, c)
         and moved.core not in ("ل", "ع")
         and not (c == 0 and _conjoined(moved))
     ]
