@@ -67,6 +67,7 @@ def write_cached(path: Path, value: object) -> bool:
 CHAR_MODEL_VERSION = 1
 CHAR_MODEL_WORDS = 200_000  # the lexicon's most frequent words the character model learns spellings from
 SPELLING_MARGIN = 3.0  # log-odds a spelling must gain over the token as it is (names gain less than 0)
+CHANNEL_FLOOR = 1e-4  # P of a glyph output the profile never saw for that glyph (respellings and spellings)
 Candidate = tuple[str, float, bool]  # word, log P(key | word), garbled form ends in a lost-letter space
 _BATCH = 500
 
@@ -291,10 +292,10 @@ class Lexicon:
         None when the glyphs cannot give `garbled` at all."""
         units = glyph_units(word)
         n = len(garbled)
-        floor = math.log(1e-4)
+        floor = math.log(CHANNEL_FLOOR)
         if len(units) == n and all(len(u) == 1 for u, _ in units):  # one letter each: no alignment to search
             return sum(
-                math.log(max(self._distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0), 1e-4))
+                math.log(max(self._distribution(unit, form, next_letter_context(units, k)).get(garbled[k], 0.0), CHANNEL_FLOOR))
                 for k, (unit, form) in enumerate(units)
             )
         best: dict[int, float] = {0: 0.0}  # garbled letters given so far -> best log-probability
@@ -303,7 +304,7 @@ class Lexicon:
             outs = self._outs_memo.get(ctx)
             if outs is None:
                 dist = self._distribution(*ctx)
-                outs = [(o.replace("ئ", ""), math.log(max(p, 1e-4))) for o, p in dist.items() if p > 0 and " " not in o]
+                outs = [(o.replace("ئ", ""), math.log(max(p, CHANNEL_FLOOR))) for o, p in dist.items() if p > 0 and " " not in o]
                 self._outs_memo[ctx] = outs
             step: dict[int, float] = {}
             for pos, lp in best.items():

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from egm_text.arabic import KASHIDA_RUN
+from egm_text.repair.decoder import GARBLED_MARKS
 from egm_text.repair.lexicon import normalise_key
 
 _AR = "\u0621-\u064a"
@@ -93,7 +94,7 @@ def split_pieces(line: str) -> list[Piece]:
 def glue_points(core: str) -> range:
     """Where a token may be two glued words: not before a word of two letters, except after a
     leading `ل`/`ع`, which may be a garbled comma/semicolon ending the other run (`عوالمراطع`)."""
-    return range(1 if core[:1] in ("ل", "ع") else 2, len(core) - 1)
+    return range(1 if core[:1] in GARBLED_MARKS else 2, len(core) - 1)
 
 
 def reattach_conjunction(pieces: list[Piece]) -> list[Piece]:
@@ -487,7 +488,7 @@ class LineOrderRepairer:
         else:
             opening = {a: self.affinity(previous or [], pieces[a : a + 2])[0] for a in starts}
         for a in opening:
-            if pieces[a].text in ("ل", "ع"):  # a lone garbled comma or semicolon: no line starts with one
+            if pieces[a].text in GARBLED_MARKS:  # a lone garbled comma or semicolon: no line starts with one
                 opening[a] += self.mark_start_prior
         if plan.closes:  # no next line to lead into: the logical end should close a sentence or item
             closing = {e: self.unit_end_bonus if self._ends_unit(pieces[e]) else 0.0 for e in ends}
@@ -661,7 +662,7 @@ def _edge_word_cuts(pieces: list[Piece], taken: set[int]) -> list[int]:
         for c, moved in ((0, pieces[0]), (len(pieces) - 2, pieces[-1]))
         if c not in taken
         and _single_space(pieces, c)
-        and moved.core not in ("ل", "ع")
+        and moved.core not in GARBLED_MARKS
         and not (c == 0 and _conjoined(moved))
     ]
 
