@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -103,6 +104,9 @@ def repair(
     lines, ends_with_newline = open_text_lines(input)
     repairer = GlyphRepairer(profile=profile)
     if isinstance(lines, list):
+        # one document in a one-shot process: the repair makes no reference cycles, and the cyclic collector
+        # would only walk its memo tables once more when the repair turns it back on (`_without_gc`)
+        gc.disable()
         repaired = repair_lines(lines, repairer)
     else:
         repaired = ((r.text, r) for r in repairer.repair_stream(lines))

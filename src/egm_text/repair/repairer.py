@@ -7,6 +7,8 @@ decides first whether anything needs fixing, so clean text comes out unchanged.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import json
 import multiprocessing
@@ -263,8 +265,12 @@ class GlyphRepairer:
         `in_order` are line numbers known to be in logical order once their marker is off (headings);
         `doc_garbled` overrides the document-level garbledness decision (for text read in batches).
         """
-        opener_lines = set(openers)
-        ordered_lines = set(in_order)
+        with _without_gc():
+            return self._repair_and_explain(lines, start_line, set(openers), set(in_order), doc_garbled)
+
+    def _repair_and_explain(
+        self, lines: Sequence[str], start_line: int, opener_lines: set[int], ordered_lines: set[int], doc_garbled: bool | None
+    ) -> list[LineRepair]:
         self._use_base_model()
         lines = list(lines)
         if doc_garbled is None:
@@ -383,6 +389,20 @@ class GlyphRepairer:
     def transform(self, lines: Sequence[str]) -> list[str]:
         """Repaired text of each line (line-preserving)."""
         return [r.text for r in self.repair_and_explain(lines)]
+
+
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """Run without the cyclic garbage collector: a repair allocates millions of small tuples and makes no
+    reference cycles, and each collection would walk the growing memo tables again (about a tenth of a
+    document's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 PARALLEL_MIN_LINES = 200  # below this, starting a second process costs more than it saves
