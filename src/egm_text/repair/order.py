@@ -15,8 +15,7 @@ import itertools
 import math
 import re
 from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from egm_text.arabic import KASHIDA_RUN
 from egm_text.repair.decoder import GARBLED_MARKS
@@ -25,6 +24,7 @@ from egm_text.repair.lexicon import normalise_key
 _AR = "\u0621-\u064a"
 _IS_AR = re.compile(rf"[{_AR}]")
 _LTR = re.compile(r"[0-9A-Za-z]")
+_NOT_AR = re.compile(rf"[^{_AR}]")
 _END_LABEL = re.compile(rf"\)[{_AR}]{{1,2}}\(")
 _PARAGRAPH_END = re.compile(rf"[{_AR}]\.$")
 _NUMBER_STOP = re.compile(r"(\d+)([.:])")
@@ -55,18 +55,15 @@ class Piece:
 
     text: str
     gap: int  # spaces after it in the raw line (0 = glued to the next token)
+    # 'ltr' for numbers and Latin, 'ar' for Arabic, 'punct' for the rest; and the Arabic letters the decoder
+    # scores (punctuation stripped). Set once here: the search asks for them tens of thousands of times
+    # (a functools.cached_property takes a lock on every first access, a fifth of the pieces' cost)
+    kind: str = field(init=False, repr=False, compare=False)
+    core: str = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def kind(self) -> str:
-        """'ltr' for numbers and Latin, 'ar' for Arabic, 'punct' for the rest."""
-        if _LTR.search(self.text):
-            return "ltr"
-        return "ar" if _IS_AR.search(self.text) else "punct"
-
-    @cached_property
-    def core(self) -> str:
-        """The Arabic letters the decoder scores (punctuation stripped)."""
-        return re.sub(rf"[^{_AR}]", "", self.text) if self.kind == "ar" else ""
+    def __post_init__(self) -> None:
+        self.kind = "ltr" if _LTR.search(self.text) else "ar" if _IS_AR.search(self.text) else "punct"
+        self.core = _NOT_AR.sub("", self.text) if self.kind == "ar" else ""
 
 
 def split_pieces(line: str) -> list[Piece]:
