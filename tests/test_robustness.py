@@ -212,6 +212,35 @@ def test_repair_output_keeps_the_final_newline_once(tmp_path):
     assert out.read_text(encoding="utf-8").count("\n") == src.read_text(encoding="utf-8").count("\n")
 
 
+def test_repair_writes_through_a_named_pipe_and_a_link(tmp_path):
+    """`-o /dev/null`, a named pipe, a link: written through, never replaced by a regular file."""
+    import os
+    import stat
+    import threading
+
+    src = tmp_path / "in.txt"
+    src.write_text(excerpt(10), encoding="utf-8")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = run_cli("repair", str(src), "-o", str(fifo), "--quiet", timeout=300)
+    reader.join(timeout=30)
+    if reader.is_alive():  # the pipe was never opened for writing: unblock the reader
+        with open(fifo, "wb"):
+            pass
+    assert r.returncode == 0, r.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert got and got[0].decode("utf-8").count("\n") == 10
+    real = tmp_path / "real.txt"
+    link = tmp_path / "link.txt"
+    real.write_text("old", encoding="utf-8")
+    link.symlink_to(real)
+    assert run_cli("repair", str(src), "-o", str(link), "--quiet").returncode == 0
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == got[0].decode("utf-8")
+
+
 # --- a 50 MB file ------------------------------------------------------------------------------------------
 
 

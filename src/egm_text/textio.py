@@ -122,15 +122,27 @@ def open_text_lines(path: str | os.PathLike[str]) -> tuple[Iterable[str], bool]:
 
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8"):
-    """Open a temporary file beside `path`; rename it over `path` only if the block succeeds."""
+    """Open a temporary file beside `path`; rename it over `path` only if the block succeeds.
+
+    A path that is no regular file (`/dev/null`, a named pipe, `/dev/stdout`) or a symbolic link is written
+    through, as a shell's `>` would: a rename would put a regular file in the place of the device or the link.
+    """
     target = Path(path)
+    kwargs = {"encoding": encoding} if "b" not in mode else {}
+    if target.is_symlink() or (target.exists() and not target.is_file() and not target.is_dir()):
+        try:
+            fh = open(target, mode, **kwargs)  # noqa: SIM115 - closed by the with below
+        except OSError as exc:
+            raise OutputError(f"cannot write ({exc.strerror})", path=str(target)) from None
+        with fh:
+            yield fh
+        return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise OutputError(f"cannot write here ({exc.strerror})", path=str(target.parent)) from None
     try:
-        kwargs = {"encoding": encoding} if "b" not in mode else {}
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; outputs are ordinary files
