@@ -185,8 +185,77 @@ class Decoder:
 
     # --- decoding -----------------------------------------------------------------------------
     def score_tokens(self, toks: list[str]) -> float:
-        """The score of the best reading of `toks` (what `decode_tokens` finds, without the words)."""
-        return self._lattice(toks, [0] * len(toks), alternatives=False)[0][len(toks)] if toks else 0.0
+        """The score of the best reading of `toks`: what `decode_tokens` finds, read as the order search
+        needs it, for the tens of thousands of token runs it scores in a document.
+
+        The lattice of `_lattice` without what only decoding needs (gaps, runner-ups, a comma token read
+        with its word, respellings) and with fewer readings per arc: on the dev set the best 2 order
+        lines as well as the best 5 (and the best 1 worse).
+        """
+        n = len(toks)
+        if n == 0:
+            return 0.0
+        p = self.params
+        keys, shown = self._keys_and_kashidas(toks)
+        any_hamza = shown[n] > 0
+        readings, hamza_unseen, lone_kashida = p.search_readings, p.hamza_unseen, p.lone_kashida
+        bigram_weight, semicolon_misplaced = p.bigram_weight, p.semicolon_misplaced
+        word_options, arc_memo, starts_multiword = self._word_options, self._arc_memo, self.lexicon.starts_multiword_key
+        bigram_bonus = self.lm.bigram_bonus if self.lm is not None else None
+        best = [-math.inf] * (n + 1)
+        best[0] = 0.0
+        prev_word = [""] * (n + 1)
+        for i in range(n):
+            base = best[i]
+            if base == -math.inf:
+                continue
+            prev = prev_word[i]
+            multi = starts_multiword(keys[i])
+            for j in range(i + 1, min(n, i + MAX_SPAN) + 1):
+                if j > i + 1 and not multi:
+                    break
+                key = keys[i] if j == i + 1 else " ".join(k for k in keys[i:j] if k)
+                opts = (arc_memo[key] if key in arc_memo else word_options(key)) if key else []
+                known = True
+                if not opts and j == i + 1:
+                    opts, known = self._unknown(toks[i], respell=False), False
+                if not opts:
+                    continue
+                seen = shown[j] - shown[i]
+                kend = any_hamza and toks[j - 1].endswith("ئ")
+                bigrams = bigram_bonus is not None and prev and known
+                w, s = "", -math.inf
+                for text, sc, tail, lpw in opts[:readings]:
+                    need = text.count("ئ") - seen
+                    if kend and tail and text[-1] != "ئ":
+                        need += 1
+                    if need > 0:
+                        sc += hamza_unseen * need
+                    elif need < 0:
+                        sc += lone_kashida * -need
+                    if text[-1] == "؛" and j < n and not toks[j].startswith("و"):
+                        sc += semicolon_misplaced
+                    if bigrams:
+                        sc += bigram_weight * bigram_bonus(prev, text, lpw)  # type: ignore[misc]
+                    if sc > s:
+                        w, s = text, sc
+                if base + s > best[j]:
+                    best[j] = base + s
+                    prev_word[j] = w
+        return best[n]
+
+    def _keys_and_kashidas(self, toks: list[str]) -> tuple[list[str], list[int]]:
+        """The tokens' lookup keys, and how many ئ the garbled text shows before each token boundary.
+
+        Kashida runs are gone, but a single ئ may still be one: keys ignore ئ, so a word's real ئ is checked
+        against the garbled text (قضائيا vs قضايا); shown[j] - shown[i] counts those of toks[i:j].
+        """
+        memo = self._key_memo
+        keys = [memo.get(t) or self.key(t) for t in toks]
+        shown = [0] * (len(toks) + 1)
+        for k, t in enumerate(toks):
+            shown[k + 1] = shown[k] + t.count("ئ")
+        return keys, shown
 
     def decode_tokens(self, toks: list[str], gaps: list[int] | None = None) -> list[WordChoice]:
         """Best sequence of words covering a run of garbled Arabic tokens.
@@ -197,7 +266,7 @@ class Decoder:
         n = len(toks)
         if n == 0:
             return []
-        _, back = self._lattice(toks, gaps or [0] * n, alternatives=True)
+        back = self._lattice(toks, gaps or [0] * n)
         out: list[WordChoice] = []
         j = n
         while j > 0:
@@ -209,16 +278,12 @@ class Decoder:
             j = i
         return out[::-1]
 
-    def _lattice(
-        self, toks: list[str], gaps: list[int], *, alternatives: bool
-    ) -> tuple[list[float], list[tuple | None]]:
-        """Viterbi over the words a run of tokens can spell: best score up to each token boundary and
-        back-pointers (start, word, score, the arc's scored readings, known; `decode_tokens` ranks the
-        runners-up of the arcs on the best path only). The order search only needs the score,
-        so it skips collecting the readings (`alternatives=False`) and scores fewer readings per arc: on
-        the dev set the best 2 order lines as well as the best 5 (and the best 1 worse). Decoding also
-        reads a word and the lone garbled comma/semicolon token after it as one arc (the gap between
-        them then counts as the word's own), and weighs a rare literal reading against its respellings."""
+    def _lattice(self, toks: list[str], gaps: list[int]) -> list[tuple | None]:
+        """Viterbi over the words a run of tokens can spell: back-pointers to each token boundary (start,
+        word, score, the arc's scored readings, known; `decode_tokens` ranks the runners-up of the arcs on
+        the best path only). A word and the lone garbled comma/semicolon token after it are also read as one
+        arc (the gap between them then counts as the word's own), and a rare literal reading is weighed
+        against its respellings. (`score_tokens` is the same lattice, lean, for the order search.)"""
         n = len(toks)
         p = self.params
         lm = self.lm
@@ -226,15 +291,9 @@ class Decoder:
         back: list[tuple | None] = [None] * (n + 1)
         best[0] = 0.0
         prev_word: list[str] = [""] * (n + 1)
-        memo = self._key_memo
-        keys = [memo.get(t) or self.key(t) for t in toks]
-        # kashida runs are gone, but a single ئ may still be one: keys ignore ئ, so a word's real ئ is
-        # checked against the garbled text (قضائيا vs قضايا); shown[j] - shown[i] counts those of toks[i:j]
-        shown = [0] * (n + 1)
-        for k, t in enumerate(toks):
-            shown[k + 1] = shown[k] + t.count("ئ")
+        keys, shown = self._keys_and_kashidas(toks)
         any_hamza = shown[n] > 0
-        readings = 5 if alternatives else p.search_readings
+        readings = 5
         hamza_unseen, lone_kashida, bigram_weight = p.hamza_unseen, p.lone_kashida, p.bigram_weight
         tail_scores = {1: p.tail_space_missing, 2: p.tail_space_seen}
         word_options, arc_memo = self._word_options, self._arc_memo
@@ -251,18 +310,18 @@ class Decoder:
                 opts = (arc_memo[key] if key in arc_memo else word_options(key)) if key else []
                 known = True
                 if not opts and j == i + 1:
-                    opts, known = self._unknown(toks[i], respell=alternatives), False
+                    opts, known = self._unknown(toks[i], respell=True), False
                 if not opts:
                     continue
-                if known and alternatives and j == i + 1 and opts[0][3] < p.rare_logp and opts[0][0] == keys[i]:
+                if known and j == i + 1 and opts[0][3] < p.rare_logp and opts[0][0] == keys[i]:
                     # the best reading is the token itself, a rare word (wordfreq keeps typos such as
                     # `المجتع`): a common word one glyph error away may be what the font garbled
                     opts = sorted(opts[:readings] + self._respelled(toks[i]), key=lambda o: -o[1])
-                # the word, and when decoding also the word with the comma/semicolon token after it: the
-                # mark follows its word directly, so a space before it is the word's lost final letter
+                # the word, and also the word with the comma/semicolon token after it: the mark follows its
+                # word directly, so a space before it is the word's lost final letter
                 gap = gaps[j - 1]
                 arcs = [(j, opts, "", gap)]
-                if alternatives and known and j < n and gap and toks[j] in GARBLED_MARKS:
+                if known and j < n and gap and toks[j] in GARBLED_MARKS:
                     plain = [o for o in opts if o[0][-1] not in "،؛"]
                     arcs.append((j + 1, plain, GARBLED_MARKS[toks[j]], gap + 1))
                 seen = shown[j] - shown[i]
@@ -297,13 +356,12 @@ class Decoder:
                             sc += bigram_weight * bigram_bonus(prev, text, lpw)  # type: ignore[misc]
                         if sc > s:
                             w, s = text, sc
-                        if alternatives:
-                            scored.append((text, sc))
+                        scored.append((text, sc))
                     if base + s > best[end]:
                         best[end] = base + s
                         back[end] = (i, w, s, scored, known)
                         prev_word[end] = w
-        return best, back
+        return back
 
     def decode_line(self, line: str) -> tuple[str, list[WordChoice]]:
         """Repair one garbled line (already in logical order); non-Arabic text is kept as it is."""
