@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from egm_text import __version__
 from egm_text.errors import EgmTextError, InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     add_completion=False,
@@ -22,8 +25,23 @@ app = typer.Typer(
     help="Turn garbled Arabic UN PDFs into clean text and research datasets.\n\n"
     "Example: egm-text run  (the bundled UN report -> data/processed/)",
 )
-err = Console(stderr=True, soft_wrap=True)
-console = Console(soft_wrap=True)
+
+
+@functools.cache
+def _console(stderr: bool = False) -> Console:
+    """The rich console for stdout or stderr, made on first use: a quiet command never imports rich."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=True)
+
+
+def err() -> Console:
+    return _console(stderr=True)
+
+
+def console() -> Console:
+    return _console()
+
 
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary for scripts.")]
@@ -45,7 +63,7 @@ def main_options(
 def _progress(quiet: bool):
     if quiet:
         return None
-    return lambda msg: err.print(f"[dim]… {msg}[/dim]")
+    return lambda msg: err().print(f"[dim]… {msg}[/dim]")
 
 
 @app.command()
@@ -71,7 +89,7 @@ def run(
     elif not quiet:
         s = result.summary
         counts = ", ".join(_count(s[key], key[:-1]) for key in ("paragraphs", "recommendations", "footnotes", "headings"))
-        console.print(
+        console().print(
             f"[bold]{s['symbol']}[/bold]: {counts}; {_count(s['words_changed'], 'word')} repaired "
             f"({s['low_confidence_words']} low-confidence) in {s['seconds']} s -> {s['out_dir']}"
         )
@@ -123,7 +141,7 @@ def repair(
         if ends_with_newline or not output:
             sink.write("\n")
     if audit and not quiet:
-        err.print(f"{changes} word changes -> {audit}")
+        err().print(f"{changes} word changes -> {audit}")
 
 
 def _write_changes(fh, repair) -> int:
@@ -155,7 +173,7 @@ def learn(
         raise InputError("no gold line numbers fall inside the raw file", path=str(gold))
     rep = GlyphRepairer(profile=None).fit([p[0] for p in pairs], [p[1] for p in pairs])
     rep.save(output)
-    console.print(f"profile fitted on {len(pairs)} lines -> {output}")
+    console().print(f"profile fitted on {len(pairs)} lines -> {output}")
 
 
 @app.command()
@@ -264,7 +282,7 @@ def extract(
         sys.stdout.write(result.text + "\n")
     for page in result.pages:
         if page.get("verdict") != "ok":
-            err.print(f"page {page.get('page')}: {page.get('verdict')} ({'; '.join(page.get('reasons', []))})")
+            err().print(f"page {page.get('page')}: {page.get('verdict')} ({'; '.join(page.get('reasons', []))})")
 
 
 @app.command()
@@ -292,12 +310,12 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except EgmTextError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err().print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        err.print("aborted")
+        err().print("aborted")
         sys.exit(130)
     except Exception as exc:  # usage errors (typer's own copy of click's) and the like
         if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
@@ -305,12 +323,12 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if os.environ.get("EGM_TEXT_DEBUG"):
             raise
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (set EGM_TEXT_DEBUG=1 for details)",
+        err().print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (set EGM_TEXT_DEBUG=1 for details)",
                   highlight=False)
         sys.exit(1)
     if isinstance(code, int) and code:
         if code == 130:
-            err.print("aborted")
+            err().print("aborted")
         sys.exit(code)
 
 

@@ -30,7 +30,6 @@ from egm_text.repair.garbledness import (
     reads_clean,
     sound_words,
 )
-from egm_text.repair.learn import fit_profile
 from egm_text.repair.lexicon import Lexicon, load_lexicon, normalise_key
 from egm_text.repair.lm import bundled_lm
 from egm_text.repair.order import (
@@ -139,6 +138,8 @@ class GlyphRepairer:
         pairs = [(r, c) for r, c in zip(raw_lines, clean_lines, strict=True) if c.strip()]
         if not pairs:
             raise ValueError("fit needs at least one non-empty corrected line")
+        from egm_text.repair.learn import fit_profile  # (rapidfuzz): only fitting needs it, not repairing
+
         self.profile_ = fit_profile(pairs)
         self.training_text_ = [c for _, c in pairs]
         self._build()
