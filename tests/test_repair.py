@@ -365,6 +365,24 @@ def test_word_classes_carry_agreement_to_pairs_never_seen():
     assert lm.bigram_bonus("المنظمة", "المتعددة", lp) > lm.bigram_bonus("المنظمة", "المتعدد", lp)
 
 
+def test_a_word_after_a_conjunction_or_preposition_shares_the_pairs_of_its_other_forms():
+    """What follows `وتعزيز` is what follows `تعزيز` and `لتعزيز`: a pair never seen with that form still
+    gets the evidence of the others (`وتعزيز التعاون`), and more than a pair seen with none of them. The
+    article stays part of the context (`الدول` is followed by other words than `دول`)."""
+    from egm_text.repair.lm import DomainLM, context_stem
+
+    assert context_stem("وتعزيز") == context_stem("فتعزيز") == "تعزيز"
+    assert context_stem("وللدول") == context_stem("بالدول") == context_stem("الدول") == "الدول"
+    assert context_stem("والتعاون") == "التعاون" and context_stem("ولكن") == "ولكن"  # too short to cut
+    lm = DomainLM().fit(["لتعزيز التعاون الدولي\nتعزيز التعاون التقني\nتعزيز القدرات\nوتعزيز الحوار"] * 10)
+    lp = -9.0
+    assert lm.bi[("وتعزيز", "التعاون")] == 0
+    assert lm.bigram_bonus("وتعزيز", "التعاون", lp) > lm.bigram_bonus("وتعزيز", "الاجتماع", lp) + 1.0
+    assert lm.bigram_bonus("وتعزيز", "التعاون", lp) > 0.0
+    bare = DomainLM(stem_mu=0.0).fit(["لتعزيز التعاون الدولي\nتعزيز التعاون التقني\nتعزيز القدرات\nوتعزيز الحوار"] * 10)
+    assert bare.bigram_bonus("وتعزيز", "التعاون", lp) == bare.bigram_bonus("وتعزيز", "الاجتماع", lp)
+
+
 def test_the_document_read_with_confidence_adapts_the_model():
     """What the document says of itself, read with confidence (its words and word pairs), raises those
     words and pairs in a copy of the model; the model itself is left as it was."""
@@ -436,7 +454,7 @@ def test_a_line_starts_where_it_continues_the_line_before(repairer, raw_lines):
     assert text.startswith("المتءصصة أن توفر") and text.endswith("المتلادلةل كما")
 
 
-HELD_OUT_LINES = (82, 541)  # read by a repairer fitted without their units (with them, it would know the lines)
+HELD_OUT_LINES = (82, 541, 531)  # read by a repairer fitted without their units (with them, it would know the lines)
 
 
 @pytest.fixture(scope="module")
@@ -476,6 +494,13 @@ def test_the_last_line_of_a_unit_may_start_after_its_garbled_semicolon(held_out_
     costs the cut nothing, and the item ends with its semicolon: `وأن يحسن ... المحلية؛`."""
     _, doc = held_out_document
     assert norm_line(doc.repaired[541]) == norm_line(gold[541].clean)
+
+
+def test_the_pairs_of_a_word_without_its_preposition_decide_between_two_readings(held_out_document, gold):
+    """`للدولة المتل ية` (line 531): the token reads `المتلقية` or `المتبقية`, and the corpus never saw
+    `للدولة` before either; it saw `الدولة المتلقية`, which the context stem of `للدولة` pools."""
+    _, doc = held_out_document
+    assert norm_line(doc.repaired[531]) == norm_line(gold[531].clean)
 
 
 def test_text_garbled_by_the_profile_comes_back():

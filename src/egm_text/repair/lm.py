@@ -38,6 +38,20 @@ def word_class(word: str) -> str:
     return ("D" if definite else "N") + ending
 
 
+def context_stem(word: str) -> str:
+    """The word as the context of the next one: without a leading conjunction و/ف, and without a preposition
+    ب/ك/ل before its article (`وللدول` -> `الدول`). What follows a word does not depend on those, so the
+    pairs of all its forms pool their counts (`تعزيز التعاون`, `لتعزيز التعاون`, `وتعزيز التعاون`); the
+    article stays: a definite word is followed by other words than the same word without it."""
+    if len(word) > 4 and word[0] in "وف":
+        word = word[1:]
+    if len(word) > 4 and word[0] in "بك" and word[1:3] == "ال":
+        word = word[1:]
+    elif len(word) > 4 and word.startswith("لل"):
+        word = "ا" + word[1:]
+    return word
+
+
 def words_of(text: str) -> list[str]:
     """Arabic word tokens of a clean text (diacritics and tatweel ignored)."""
     text = re.sub(r"[\u064B-\u065F\u0670\u0640]", "", text)
@@ -48,10 +62,17 @@ class DomainLM:
     """Unigram adaptation and bigram bonuses learned from in-domain clean text."""
 
     def __init__(
-        self, *, mix: float = 0.45, mu: float = 200.0, unseen_floor: float = -0.75, class_weight: float = 0.25
+        self,
+        *,
+        mix: float = 0.45,
+        mu: float = 200.0,
+        stem_mu: float = 100.0,
+        unseen_floor: float = -0.75,
+        class_weight: float = 0.25,
     ) -> None:
         self.mix = mix  # weight of the in-domain unigram against wordfreq
-        self.mu = mu  # Dirichlet prior strength of the bigram towards the unigram
+        self.mu = mu  # Dirichlet prior strength of the bigram towards the pairs of the word's context stem
+        self.stem_mu = stem_mu  # the same, of those pairs towards the unigram (see `_bigram_bonus`)
         self.unseen_floor = unseen_floor  # the lowest bonus of a pair never seen
         self.class_weight = class_weight  # how much the class pair moves the bigram's prior
         self.cls_bi: Counter[tuple[str, str]] = Counter()  # pairs of word classes
@@ -62,11 +83,14 @@ class DomainLM:
         self.uni: Counter[str] = Counter()
         self.ctx: Counter[str] = Counter()  # how often a word was seen with a successor counted
         self.bi: Counter[tuple[str, str]] = Counter()
+        self.stem_ctx: Counter[str] = Counter()  # ctx and bi with the first word's `context_stem`
+        self.stem_bi: Counter[tuple[str, str]] = Counter()
         self.starts: Counter[str] = Counter()  # words that open a sentence or a paragraph
         self.start_chars: Counter[str] = Counter()
         self.first_chars: Counter[str] = Counter()
         self.total = 0
         self._bonus: dict[tuple[str, str], float] = {}  # bigram_bonus memo; counting clears it
+        self._stems: dict[str, str] = {}  # context_stem memo
 
     def fit(self, texts: Iterable[str], *, line_starts_are_sentences: bool = False) -> DomainLM:
         """Count words, word pairs and sentence openers; a line of a PDF is not a sentence, a
@@ -78,6 +102,9 @@ class DomainLM:
                 self.uni.update(ws)
                 self.ctx.update(ws)
                 self.bi.update(zip(ws, ws[1:], strict=False))
+                stems = [context_stem(w) for w in ws]
+                self.stem_ctx.update(stems)
+                self.stem_bi.update(zip(stems, ws[1:], strict=False))
                 cs = [self.word_class(w) for w in ws]
                 self.cls_bi.update(zip(cs, cs[1:], strict=False))
                 self.cls_prev.update(cs[:-1])
@@ -100,19 +127,26 @@ class DomainLM:
     ) -> DomainLM:
         """A copy that also knows a document's words (1-tuples) and word pairs (2-tuples), each count
         weighted: what the document being repaired says of itself where it reads with confidence."""
-        new = DomainLM(mix=self.mix, mu=self.mu, unseen_floor=self.unseen_floor, class_weight=self.class_weight)
+        new = DomainLM(
+            mix=self.mix, mu=self.mu, stem_mu=self.stem_mu, unseen_floor=self.unseen_floor, class_weight=self.class_weight
+        )
         new.uni, new.total = self.uni, self.total
         new.cls_bi, new.cls_prev, new.cls_next, new._cls = self.cls_bi, self.cls_prev, self.cls_next, self._cls
-        new._cls_table = self._cls_table
+        new._cls_table, new._stems = self._cls_table, self._stems
         new.starts, new.start_chars, new.first_chars = self.starts, self.start_chars, self.first_chars
         new.bi = Counter(self.bi)
         new.ctx = Counter(self.ctx)
+        new.stem_bi = Counter(self.stem_bi)
+        new.stem_ctx = Counter(self.stem_ctx)
         if word_weight:
             new.uni = Counter(self.uni)
         for gram, c in sorted(ngrams.items()):  # sorted: the same sums however the counts were gathered
             if len(gram) == 2:
                 new.bi[gram] += c * pair_weight  # type: ignore[index]
                 new.ctx[gram[0]] += c * pair_weight
+                stem = context_stem(gram[0])
+                new.stem_bi[(stem, gram[1])] += c * pair_weight
+                new.stem_ctx[stem] += c * pair_weight
             elif word_weight:
                 new.uni[gram[0]] += c * word_weight
                 new.total += c * word_weight
@@ -175,23 +209,37 @@ class DomainLM:
         return table
 
     def _bigram_bonus(self, prev: str, word: str, word_logp: float) -> float:
-        """Dirichlet smoothing towards the unigram, tilted by how well the two words' classes go together
-        (only after a word the corpus knows: after an unknown one the classes proved too weak a guide)."""
+        """Dirichlet smoothing towards the pairs of prev's context stem (`context_stem`), and those towards
+        the unigram tilted by how well the two words' classes go together. Only after a word whose form or
+        stem the corpus knows: after an unknown one the classes proved too weak a guide."""
         c_prev = self.ctx.get(prev, 0)
-        if not c_prev:
+        stem = self._stems.get(prev)
+        if stem is None:
+            stem = self._stems[prev] = context_stem(prev)
+        c_stem = self.stem_ctx.get(stem, 0) if stem != prev and self.stem_mu else 0
+        if not c_prev and not c_stem:
             return 0.0
         tilt = self.class_ratio(prev, word) if self.class_weight else 0.0
         p = math.exp(word_logp + tilt)
+        if c_stem:  # (a word that is its own stem: its pairs are the stem's pairs, nothing to pool)
+            p = (self.stem_bi.get((stem, word), 0) + self.stem_mu * p) / (c_stem + self.stem_mu)
         c = self.bi.get((prev, word), 0)
         if not c:  # mostly sparsity in a corpus this small: a frequent `prev` must not forbid the pair
             return max(self.unseen_floor + tilt, math.log((self.mu * p) / (c_prev + self.mu)) - word_logp)
         return math.log((c + self.mu * p) / (c_prev + self.mu)) - word_logp
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_bonus": {}, "_cls_table": None}  # memos are not part of a saved model
+        return {k: v for k, v in self.__dict__.items() if k not in _MEMOS}  # memos are not part of a saved model
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bonus, self._cls_table, self._stems = {}, None, {}
 
 
-LM_CACHE_VERSION = 3  # bump when counting changes: cached models of older versions are not read
+_MEMOS = ("_bonus", "_cls_table", "_stems")
+
+
+LM_CACHE_VERSION = 4  # bump when counting changes: cached models of older versions are not read
 
 
 @lru_cache(maxsize=1)
@@ -210,7 +258,7 @@ def bundled_lm() -> DomainLM:
 
     text = bundled_corpus_text()
     fresh = DomainLM()  # its parameters are part of the key: a cached model keeps the ones it was made with
-    settings = f"{fresh.mix} {fresh.mu} {fresh.unseen_floor} {fresh.class_weight}\n"
+    settings = f"{fresh.mix} {fresh.mu} {fresh.stem_mu} {fresh.unseen_floor} {fresh.class_weight}\n"
     digest = hashlib.sha1((settings + text).encode("utf-8")).hexdigest()[:12]
     path = cache_dir() / f"domain-lm-v{LM_CACHE_VERSION}-{digest}.pickle"
     lm = read_cached(path)
