@@ -41,7 +41,7 @@ def word_class(word: str) -> str:
 def context_stem(word: str) -> str:
     """The word as the context of the next one: without a leading conjunction و/ف, and without a preposition
     ب/ك/ل before its article (`وللدول` -> `الدول`). What follows a word does not depend on those, so the
-    pairs of all its forms pool their counts (`تعزيز التعاون`, `لتعزيز التعاون`, `وتعزيز التعاون`); the
+    pairs of all its forms pool their counts (`تعزيز التعاون`, `وتعزيز التعاون`, `فتعزيز التعاون`); the
     article stays: a definite word is followed by other words than the same word without it."""
     if len(word) > 4 and word[0] in "وف":
         word = word[1:]

@@ -266,24 +266,20 @@ class GlyphRepairer:
         `in_order` are line numbers known to be in logical order once their marker is off (headings);
         `doc_garbled` overrides the document-level garbledness decision (for text read in batches).
         """
+        opener_lines, ordered_lines = set(openers), set(in_order)
         with _without_gc():
-            return self._repair_and_explain(lines, start_line, set(openers), set(in_order), doc_garbled)
-
-    def _repair_and_explain(
-        self, lines: Sequence[str], start_line: int, opener_lines: set[int], ordered_lines: set[int], doc_garbled: bool | None
-    ) -> list[LineRepair]:
-        self._use_base_model()
-        lines = list(lines)
-        if doc_garbled is None:
-            doc_garbled = not self.passthrough_clean or self.is_garbled(lines)
-        out: list[LineRepair] = [
-            LineRepair(start_line + k, raw, unrepaired_text(raw), "clean")
-            for k, raw in enumerate(lines)
-        ]
-        job = _Job(self, lines, start_line, opener_lines, ordered_lines, doc_garbled)
-        for k, repair in _run_parts(job, self.n_jobs):
-            out[k] = repair
-        return out
+            self._use_base_model()
+            lines = list(lines)
+            if doc_garbled is None:
+                doc_garbled = not self.passthrough_clean or self.is_garbled(lines)
+            out: list[LineRepair] = [
+                LineRepair(start_line + k, raw, unrepaired_text(raw), "clean")
+                for k, raw in enumerate(lines)
+            ]
+            job = _Job(self, lines, start_line, opener_lines, ordered_lines, doc_garbled)
+            for k, repair in _run_parts(job, self.n_jobs):
+                out[k] = repair
+            return out
 
     def _sound(self, raw: str) -> bool:
         """A line of a garbled document whose words a sound font drew (its runs may still be out of order)."""
