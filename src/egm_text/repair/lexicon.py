@@ -468,8 +468,8 @@ def _likeliest(cands: list[Candidate], words: dict[str, float]) -> list[Candidat
     """The key's MAX_CANDIDATES likeliest words, by channel and unigram, in the order they were found.
 
     Short keys collect hundreds of words (`ال`, `في`); the decoder reads the best 10 of them once the language
-    model has weighed them, and on the bundled document the 31st and later never changed a word or a runner-up,
-    while parsing them cost 4% of a warm repair.
+    model has weighed them, and the 31st and later never changed a word or a runner-up of the bundled document
+    (nor the dev cross-validation's output), while parsing them cost 4% of a warm repair.
     """
     if len(cands) <= MAX_CANDIDATES:
         return cands

@@ -57,7 +57,7 @@ class Piece:
     gap: int  # spaces after it in the raw line (0 = glued to the next token)
     # 'ltr' for numbers and Latin, 'ar' for Arabic, 'punct' for the rest; and the Arabic letters the decoder
     # scores (punctuation stripped). Set once here: the search asks for them tens of thousands of times
-    # (a functools.cached_property takes a lock on every first access, a fifth of the pieces' cost)
+    # (a functools.cached_property takes a lock on every first access: 3.7% of a document's repair)
     kind: str = field(init=False, repr=False, compare=False)
     core: str = field(init=False, repr=False, compare=False)
 
