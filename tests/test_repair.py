@@ -120,6 +120,18 @@ def test_clean_corpus_passes_through_unchanged(repairer):
     assert changed / total <= 0.003
 
 
+def test_diacritics_neither_cut_a_word_nor_get_lost(repairer, raw_lines):
+    # clean text with its short vowels and shaddas is left alone (each mark used to cut its word in pieces
+    # that read as garbled, and the line was "repaired" into nonsense)
+    vowelled = [
+        "وَقَدْ أُبْلِغَ المَكْتَبُ المُوَسَّعُ بِأَنَّ الاجْتِمَاعَ سَيُعْقَدُ عَنْ بُعْدٍ فِي فِيينَا.",
+        "تُعَدُّ الجَرِيمَةُ السِّيبْرَانِيَّةُ مِنْ أَخْطَرِ التَّحَدِّيَاتِ الَّتِي تُوَاجِهُ الدُّوَلَ.",
+    ]
+    assert repairer.transform(vowelled) == vowelled
+    # in garbled text a word is read without its marks, which go back on the letters of the reading
+    assert "ونُسَخ الأدلة الجنائية" in repairer.transform([raw_lines[907]])[0]
+
+
 def test_explanations_carry_confidence_and_alternatives(repaired_document):
     line12 = repaired_document[11]
     assert line12.verdict in ("repaired", "uncertain") and line12.steps == ["order", "decode"]

@@ -11,14 +11,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
-from egm_text.arabic import KASHIDA_RUN
+from egm_text.arabic import DIACRITICS, KASHIDA_RUN
 from egm_text.repair.lexicon import Lexicon, normalise_key
 from egm_text.repair.lm import DomainLM
 
 MAX_SPAN = 4  # garbled tokens one word may cover
-_PIECE = re.compile(r"[\u0621-\u064A]+|\s+|[^\s\u0621-\u064A]+")
-_AR_TOKEN = re.compile(r"[\u0621-\u064A]+")
+# an Arabic token keeps its diacritics (`أُالِغ`): they are taken off to read it and put back on the reading
+_PIECE = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*|\s+|[^\s\u0621-\u064A]+")
+_AR_TOKEN = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*")
 _SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛.:])(?=\s|$)|(?<=\S)\s+(\))(?=[\s،؛.:]|$)")
 
 
@@ -399,7 +401,10 @@ class Decoder:
                 out.append(value)  # type: ignore[arg-type]
             else:
                 toks, gaps = value  # type: ignore[misc]
-                words = self.decode_tokens(toks, gaps)
+                bare = [DIACRITICS.sub("", t) for t in toks]
+                words = self.decode_tokens(bare, gaps)
+                if bare != toks:
+                    _put_back_marks(words, toks)
                 choices.extend(words)
                 joined = ""
                 for wc in words:
@@ -410,3 +415,50 @@ class Decoder:
                 out.append(joined)
         # a comma read from a garbled `ل` after a number or a bracket still had a space before it
         return _SPACE_BEFORE_MARK.sub(r"\1\2", "".join(out).strip()), choices
+
+
+def _put_back_marks(words: list[WordChoice], toks: list[str]) -> None:
+    """Give the readings of diacritised garbled tokens their diacritics back (`أُالِغ` is `أُبلِغ`).
+
+    The font garbles letters, not the marks on them, and a word is read without its marks (the lexicon
+    has none); each mark goes back on the letter of the reading that its garbled letter aligns with
+    (the letters of `wc.garbled` are `toks`' without marks, and a word covers whole tokens).
+    """
+    k = 0
+    for wc in words:
+        n = wc.garbled.count(" ") + 1
+        marked = toks[k : k + n]
+        k += n
+        if any(DIACRITICS.search(t) for t in marked):
+            wc.garbled = " ".join(marked)
+            wc.text = with_marks("".join(marked), wc.text)
+
+
+def with_marks(marked: str, word: str) -> str:
+    """`word` with the diacritics of `marked` (the garbled form it was read from) on the aligned letters.
+
+    >>> with_marks("أُالِغ", "أبلغ")
+    'أُبلِغ'
+    >>> with_marks("ونُتَ", "ونسخ،")
+    'ونُسَخ،'
+    """
+    letters: list[str] = []
+    marks: dict[int, str] = {}  # garbled letter index -> the marks after it
+    for ch in marked:
+        if DIACRITICS.fullmatch(ch):
+            if letters:
+                marks[len(letters) - 1] = marks.get(len(letters) - 1, "") + ch
+        else:
+            letters.append(ch)
+    core = word.rstrip("،؛")  # a comma read from a garbled letter carries no mark
+    where: dict[int, str] = {}
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, "".join(letters), core, autojunk=False).get_opcodes():
+        for i in range(i1, i2):
+            if i not in marks:
+                continue
+            # a substituted letter keeps its place; a garbled letter with no counterpart (a kashida `ئ`)
+            # hands its marks to the letter before
+            q = j1 + min(i - i1, j2 - j1 - 1) if tag != "delete" and j2 > j1 else j1 - 1
+            if 0 <= q < len(core):
+                where[q] = where.get(q, "") + marks[i]
+    return "".join(c + where.get(q, "") for q, c in enumerate(core)) + word[len(core) :]

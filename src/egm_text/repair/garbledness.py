@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from egm_text.arabic import AR_WORD, KASHIDA_RUN
+from egm_text.arabic import AR_WORD, DIACRITICS, KASHIDA_RUN
 
 GARBLED_DOCUMENT = 0.12  # documents above this share of suspicious tokens are repaired
 GARBLED_LINE = 0.34  # in a clean document, a line this bad is still repaired
@@ -19,7 +19,7 @@ GARBLED_LINE = 0.34  # in a clean document, a line this bad is still repaired
 def garbledness(text: str, suspicious: Callable[[str], bool]) -> float:
     """Share of suspicious Arabic tokens (per `suspicious`), with every kashida run as one more."""
     kashida = len(KASHIDA_RUN.findall(text))
-    toks = [t for t in AR_WORD.findall(KASHIDA_RUN.sub("", text)) if len(t) > 1]
+    toks = [t for t in AR_WORD.findall(KASHIDA_RUN.sub("", DIACRITICS.sub("", text))) if len(t) > 1]
     if not toks and not kashida:
         return 0.0
     return min(1.0, (sum(1 for t in toks if suspicious(t)) + kashida) / max(1, len(toks)))
@@ -47,7 +47,7 @@ def sound_words(line: str, known: Callable[[str], bool], suspicious: Callable[[s
     """Whether a line's Arabic words were drawn by a sound font, whatever the order of its runs."""
     if KASHIDA_RUN.search(line):
         return False
-    toks = AR_WORD.findall(line)
+    toks = AR_WORD.findall(DIACRITICS.sub("", line))  # a word's marks (`بُعد`) do not cut it
     return (
         len(toks) >= CLEAN_LINE_MIN_WORDS
         and all(len(t) > 1 and known(t) and not suspicious(t) for t in toks)
