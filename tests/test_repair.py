@@ -577,3 +577,19 @@ def test_a_word_outside_the_lexicon_is_spelled_back_letter_by_letter(repairer):
         assert lexicon.spelled_out(name) is None
     model = CharModel().fit(["مقبول", "قبول", "مقبولية", "قبل", "مقابل"])
     assert model.logp("مقبولية") > model.logp("مربولية")
+
+
+def test_a_token_of_two_glued_words_is_read_as_both(repairer):
+    """Two runs of a line can touch where the extraction put them side by side: `الموسعةمجلس` is no
+    word, and whether or not the order step moves the runs apart, it reads as two (here with the
+    font's `تدااير` for تدابير and a garbled comma `ل`). Names and words the lexicon lacks are no pairs
+    of common words."""
+    repairer.transform([])
+    decoder = repairer.decoder_
+    assert decoder.decode_line("الموسعةمجلس أوروبا")[0] == "الموسعة مجلس أوروبا"
+    assert decoder.decode_line("الحوادثالتجاريةل بما في ذلك")[0] == "الحوادث التجارية، بما في ذلك"
+    for unknown in ("وبتشارافوتيشي", "وبينجابورن", "كأداتين"):
+        assert decoder.decode_line(unknown)[0] == unknown
+    # a character model of Arabic spellings reads these as one word better than as the two words the
+    # index finds in them (`ومرة بولية`, `كأداة تبين`)
+    assert decoder.decode_line("ومربولية")[0] == "ومقبولية"

@@ -18,6 +18,10 @@ from egm_text.repair.lexicon import Lexicon, normalise_key
 from egm_text.repair.lm import DomainLM
 
 MAX_SPAN = 4  # garbled tokens one word may cover
+# a token no key explains is read as two glued words (`_glued_pair`) only when it is this long, each word
+# at least GLUED_WORD_MIN letters: shorter ones are too easily two short common words by chance
+GLUED_TOKEN_MIN = 7
+GLUED_WORD_MIN = 3
 # an Arabic token keeps its diacritics (`أُالِغ`): they are taken off to read it and put back on the reading
 _PIECE = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*|\s+|[^\s\u0621-\u064A]+")
 _AR_TOKEN = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*")
@@ -25,6 +29,12 @@ _SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛.:])(?=\s|$)|(?<=\S)\s+(\))(?=
 
 
 GARBLED_MARKS = {"ل": "،", "ع": "؛"}  # the font draws the Arabic comma as ل and the semicolon as ع
+
+
+def glue_points(core: str) -> range:
+    """Where a token may be two glued words: not before a word of two letters, except after a
+    leading `ل`/`ع`, which may be a garbled comma/semicolon ending the other run (`عوالمراطع`)."""
+    return range(1 if core[:1] in GARBLED_MARKS else 2, len(core) - 1)
 
 
 def without_garbled_mark(key: str) -> str | None:
@@ -51,6 +61,7 @@ class DecoderParams:
     hamza_unseen: float = -3.0  # per ئ of the word that the garbled text does not show
     rare_logp: float = -15.0  # a reading this rare (about zipf 2.5) leaves room for a respelling
     respell_logp: float = -8.0  # a word one letter away from a token no key explains (see `_unknown`)
+    glued_pair_logp: float = -5.0  # a token no key explains read as two words whose runs touched (`_glued_pair`)
     search_readings: int = 2  # readings of an arc the order search scores (decoding scores 5)
 
 
@@ -171,6 +182,32 @@ class Decoder:
         if unknown:  # a known word kept as it is was mostly not garbled
             opts = sorted(opts + self._respelled(token), key=lambda o: -o[1])
         return opts
+
+    def _glued_pair(self, token: str, key: str) -> tuple[str, float, bool, float] | None:
+        """The token read as two words with no space between them, or None: two runs of a line touch where
+        the extraction put them side by side (`الوقائيةلتدااير` is `الوقائية، تدابير`), and whether or not
+        the order step moves them apart, they are two words. Its unigram log-prob is the first word's.
+
+        Only where the two words spell better Arabic than the token read as one word does (its spelling, see
+        `Lexicon.spelled_out`, or itself): a character model sees `ةم` inside `الموسعةمجلس` as no word's
+        letters, and a word the lexicon lacks (`واقتصاداتها`) as one word rather than two."""
+        if len(key) < GLUED_TOKEN_MIN:
+            return None
+        best = None
+        for k in range(GLUED_WORD_MIN, len(key) - GLUED_WORD_MIN + 1):
+            a, b = self._word_options(key[:k]), self._word_options(key[k:])
+            if a and b:
+                sc = a[0][1] + b[0][1] + self.params.glued_pair_logp
+                if self.lm is not None:
+                    sc += self.params.bigram_weight * self.lm.bigram_bonus(a[0][0], b[0][0], b[0][3])
+                if best is None or sc > best[1]:
+                    best = (f"{a[0][0]} {b[0][0]}", sc, b[0][2], a[0][3])
+        if best is None:
+            return None
+        chars = self.lexicon.char_model()
+        one = self.lexicon.spelled_out(token) or key
+        two = sum(chars.logp(w.rstrip("،؛")) for w in best[0].split(" "))
+        return best if two > chars.logp(one) else None
 
     def _mark_logp(self, mark: str) -> float:
         """The prior of reading a garbled `ل`/`ع` as the comma/semicolon `mark`."""
@@ -315,6 +352,10 @@ class Decoder:
                 known = True
                 if not opts and j == i + 1:
                     opts, known = self._unknown(toks[i], respell=True), False
+                    # a token no key explains and no word as written: perhaps two words whose runs touched
+                    pair = self._glued_pair(toks[i], keys[i]) if not self.is_known(toks[i]) else None
+                    if pair is not None and pair[1] > opts[0][1]:
+                        opts, known = [pair], True
                 if not opts:
                     continue
                 if known and j == i + 1 and opts[0][3] < p.rare_logp and opts[0][0] == keys[i]:

@@ -21,7 +21,14 @@ from pathlib import Path
 
 from egm_text.arabic import DIACRITICS, KASHIDA_RUN
 from egm_text.errors import NotFittedError, ProfileError
-from egm_text.repair.decoder import MAX_SPAN, Decoder, DecoderParams, WordChoice, without_garbled_mark
+from egm_text.repair.decoder import (
+    MAX_SPAN,
+    Decoder,
+    DecoderParams,
+    WordChoice,
+    glue_points,
+    without_garbled_mark,
+)
 from egm_text.repair.garbledness import (
     GARBLED_DOCUMENT,
     GARBLED_LINE,
@@ -36,7 +43,6 @@ from egm_text.repair.order import (
     LineOrderRepairer,
     OrderPlan,
     fix_numbers_and_brackets,
-    glue_points,
     split_pieces,
 )
 from egm_text.repair.profile import FontProfile, default_training_text, load_default_profile
@@ -185,7 +191,11 @@ class GlyphRepairer:
                 continue
             for run in orderer.runs(raw):
                 decoded = self.decoder_.decode_tokens(run)
-                words = [w.text.rstrip("،؛") if w.known and w.confidence >= sure else None for w in decoded]
+                # (a token read as two glued words is no pair of this run's order: neither counts)
+                words = [
+                    w.text.rstrip("،؛") if w.known and w.confidence >= sure and " " not in w.text else None
+                    for w in decoded
+                ]
                 # a comma read alone ("" once its mark is stripped) is no word, but it is one side of a
                 # pair: what follows `،` is what opens a clause
                 grams.update((w,) for w in words if w)
