@@ -31,12 +31,6 @@ _SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛.:])(?=\s|$)|(?<=\S)\s+(\))(?=
 GARBLED_MARKS = {"ل": "،", "ع": "؛"}  # the font draws the Arabic comma as ل and the semicolon as ع
 
 
-def glue_points(core: str) -> range:
-    """Where a token may be two glued words: not before a word of two letters, except after a
-    leading `ل`/`ع`, which may be a garbled comma/semicolon ending the other run (`عوالمراطع`)."""
-    return range(1 if core[:1] in GARBLED_MARKS else 2, len(core) - 1)
-
-
 def without_garbled_mark(key: str) -> str | None:
     """The key without its final `ل`/`ع` when that may be a comma/semicolon the font garbled, else None."""
     return key[:-1] if len(key) > 1 and key[-1] in GARBLED_MARKS and key[-2] != " " else None
@@ -190,7 +184,7 @@ class Decoder:
 
         Only where the two words spell better Arabic than the token read as one word does (its spelling, see
         `Lexicon.spelled_out`, or itself): a character model sees `ةم` inside `الموسعةمجلس` as no word's
-        letters, and a word the lexicon lacks (`واقتصاداتها`) as one word rather than two."""
+        letters, and a word the index lacks (`كأداتين`, not `كأداة تبين`) as one word rather than two."""
         if len(key) < GLUED_TOKEN_MIN:
             return None
         best = None

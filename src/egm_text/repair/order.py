@@ -18,7 +18,7 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from egm_text.arabic import KASHIDA_RUN
-from egm_text.repair.decoder import GARBLED_MARKS, glue_points
+from egm_text.repair.decoder import GARBLED_MARKS
 from egm_text.repair.lexicon import normalise_key
 
 _AR = "\u0621-\u064a"
@@ -86,6 +86,12 @@ def split_pieces(line: str) -> list[Piece]:
         if got and pieces[k].gap and _IS_AR.match(pieces[k + 1].text):
             pieces[k : k + 1] = [Piece(got.group(1), 1), Piece(got.group(2), pieces[k].gap)]
     return pieces
+
+
+def glue_points(core: str) -> range:
+    """Where a token may be two glued words: not before a word of two letters, except after a
+    leading `ل`/`ع`, which may be a garbled comma/semicolon ending the other run (`عوالمراطع`)."""
+    return range(1 if core[:1] in GARBLED_MARKS else 2, len(core) - 1)
 
 
 def reattach_conjunction(pieces: list[Piece]) -> list[Piece]:

@@ -21,14 +21,7 @@ from pathlib import Path
 
 from egm_text.arabic import DIACRITICS, KASHIDA_RUN
 from egm_text.errors import NotFittedError, ProfileError
-from egm_text.repair.decoder import (
-    MAX_SPAN,
-    Decoder,
-    DecoderParams,
-    WordChoice,
-    glue_points,
-    without_garbled_mark,
-)
+from egm_text.repair.decoder import MAX_SPAN, Decoder, DecoderParams, WordChoice, without_garbled_mark
 from egm_text.repair.garbledness import (
     GARBLED_DOCUMENT,
     GARBLED_LINE,
@@ -43,6 +36,7 @@ from egm_text.repair.order import (
     LineOrderRepairer,
     OrderPlan,
     fix_numbers_and_brackets,
+    glue_points,
     split_pieces,
 )
 from egm_text.repair.profile import FontProfile, default_training_text, load_default_profile
