@@ -134,6 +134,17 @@ def test_garbled_text_in_other_encodings_repairs_the_same(tmp_path, utf8_repair,
     assert "السيبرانية" in r.stdout
 
 
+def test_text_in_presentation_forms_is_read_as_base_letters(tmp_path):
+    # text another tool took from a PDF often keeps the shaped glyphs' code points (initial, medial, final,
+    # isolated forms and the lam-alef ligature); it is Arabic all the same
+    shaped = "ﺍﻟﺠﺮﻳﻤﺔ ﺍﻟﺴﻴﺒﺮﺍﻧﻴﺔ ﻣﻦ ﺃﺧﻄﺮ ﺍﻟﺘﺤﺪﻳﺎﺕ ﺍﻟﺘﻲ ﺗﻮﺍﺟﻪ ﺍﻟﺪﻭﻝ ﺍﻷﻋﻀﺎﺀ ﻓﻲ ﺍﻷﻣﻢ ﺍﻟﻤﺘﺤﺪﺓ ﻭﻻ ﺳﻴﻤﺎ ﺍﻟﻨﺎﻣﻴﺔ"
+    src = tmp_path / "shaped.txt"
+    src.write_text(shaped + "\n", encoding="utf-8")
+    r = run_cli("repair", str(src))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "الجريمة السيبرانية من أخطر التحديات التي تواجه الدول الأعضاء في الأمم المتحدة ولا سيما النامية\n"
+
+
 def test_run_converts_windows_1256_into_utf8_tables(tmp_path):
     src = tmp_path / "report.txt"
     src.write_bytes(excerpt(60).encode("cp1256"))

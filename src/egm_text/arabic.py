@@ -13,6 +13,7 @@ so every model of the garbling is keyed by (letter, form).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 TATWEEL = "\u0640"
 KASHIDA_GARBLED = "ئ"  # the broken font emits kashida stretches as runs of this letter
@@ -77,3 +78,27 @@ def glyph_units(word: str) -> list[tuple[str, str]]:
 def strip_kashida(text: str) -> str:
     """Remove runs of two or more garbled kashida letters (real Arabic never doubles ئ)."""
     return KASHIDA_RUN.sub("", text)
+
+
+PRESENTATION_FORM = re.compile("[\ufb50-\ufdff\ufe70-\ufefc\ufeff]")
+
+
+def fold_forms(text: str) -> str:
+    """Arabic presentation forms (U+FB50-U+FDFF, U+FE70-U+FEFC) to base letters, one char at a time.
+
+    Text taken from a PDF by other tools often keeps the shaped glyphs' code points (`ﺍﻟﺪﻭﻝ`); no blanket
+    NFKC, which would also rewrite digits and Latin ligatures.
+    """
+    if not PRESENTATION_FORM.search(text):
+        return text
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFC:
+            folded = unicodedata.normalize("NFKC", ch)
+            out.append(folded if all("\u0600" <= c <= "\u06ff" or c == " " for c in folded) else ch)
+        elif ch == "\ufeff":
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from egm_text.arabic import fold_forms
 from egm_text.errors import InputError, OutputError
 
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
@@ -52,7 +53,8 @@ def _check_text(text: str, path: str) -> str:
     controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > 0.01 * min(len(text), 20000):
         raise InputError("binary file, not text", path=path)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # text another tool took from a PDF may keep the glyphs' presentation forms: read as base letters
+    return fold_forms(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def read_text(path: str | os.PathLike[str], *, require_arabic: bool = True) -> str:
@@ -94,7 +96,7 @@ def iter_text_lines(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 20)
                 encoding = "cp1256"
     with p.open("r", encoding=encoding, errors="replace", newline=None, buffering=chunk_bytes) as fh:
         for line in fh:
-            yield line.rstrip("\n")
+            yield fold_forms(line.rstrip("\n"))
 
 
 STREAM_ABOVE = 8 << 20  # files larger than this are repaired in batches, never read whole
@@ -109,7 +111,7 @@ def open_text_lines(path: str | os.PathLike[str]) -> tuple[Iterable[str], bool]:
             head = fh.read(1 << 20)
             fh.seek(-1, os.SEEK_END)
             last = fh.read(1)
-        if not _ARABIC.search(decode_bytes(head[: head.rfind(b"\n") + 1] or head, path=str(p))):
+        if not _ARABIC.search(fold_forms(decode_bytes(head[: head.rfind(b"\n") + 1] or head, path=str(p)))):
             raise InputError("no Arabic text found", path=str(p))
         return iter_text_lines(p), last == b"\n"
     text = read_text(p)

@@ -19,13 +19,14 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import pikepdf
+
+from egm_text.arabic import fold_forms
 
 AR_LETTERS = "ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي"
 _CENSUS_EXTRA = "ـ،؛؟٠١٢٣٤٥٦٧٨٩0123456789()-/.:"
@@ -86,21 +87,6 @@ def tounicode_stream(cmap: dict[int, str]) -> bytes:
 
 
 # --- what a font program says ---------------------------------------------------------------------
-
-
-def fold_forms(text: str) -> str:
-    """Arabic presentation forms (U+FB50-U+FDFF, U+FE70-U+FEFC) to base letters, one char at a time."""
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFC:
-            folded = unicodedata.normalize("NFKC", ch)
-            out.append(folded if all("\u0600" <= c <= "\u06ff" or c == " " for c in folded) else ch)
-        elif ch == "\ufeff":
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def _name_text(name: str) -> str | None:

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from statistics import median
 
-from egm_text.extract.fontmap import fold_forms
+from egm_text.arabic import fold_forms
 
 _CID = re.compile(r"^\(cid:\d+\)$")
 _BIDI_CONTROLS = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200d\u200c\ufeff")
