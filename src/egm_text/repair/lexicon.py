@@ -65,6 +65,10 @@ def write_cached(path: Path, value: object) -> bool:
 
 
 CHAR_MODEL_VERSION = 1
+# bump when what `respellings` or `spelled_out` answer changes (their code, the spelling module, CHANNEL_FLOOR,
+# SPELLING_MARGIN, the character model): their answers are kept on disk per lexicon and vocabulary
+SPELLINGS_VERSION = 1
+SPELLINGS_MAX = 200_000  # tokens whose answers one cache file keeps (a new document adds a few hundred)
 CHAR_MODEL_WORDS = 200_000  # the lexicon's most frequent words the character model learns spellings from
 SPELLING_MARGIN = 3.0  # log-odds a spelling must gain over the token as it is (names gain less than 0)
 CHANNEL_FLOOR = 1e-4  # P of a glyph output the profile never saw for that glyph (respellings and spellings)
@@ -145,6 +149,41 @@ class Lexicon:
         self._lost: set[str] | None = None  # letters the font may lose without a trace
         self._logp_memo: dict[str, float] = {}
         self._heads: set[str] | None = None
+        # the answers of `respellings` and `spelled_out` are kept on disk (see `save_spellings`), per lexicon
+        # and vocabulary: they cost a warm run of the bundled document a tenth of its time
+        self._spellings_path = self._spellings_file("none")
+        self._spellings_loaded = False
+        self._spellings_new = False
+
+    def _spellings_file(self, vocabulary: str) -> Path | None:
+        if self._db_path is None:
+            return None
+        return self._db_path.with_name(f"{self._db_path.stem}-spell{SPELLINGS_VERSION}-{vocabulary}.pickle")
+
+    def _load_spellings(self) -> None:
+        self._spellings_loaded = True
+        saved = read_cached(self._spellings_path) if self._spellings_path is not None else None
+        if isinstance(saved, dict) and isinstance(saved.get("respell"), dict) and isinstance(saved.get("spelled"), dict):
+            for memo, got in ((self._respell_memo, saved["respell"]), (self._spelled_memo, saved["spelled"])):
+                for token, answer in got.items():
+                    memo.setdefault(token, answer)
+
+    def save_spellings(self) -> None:
+        """Keep this run's answers of `respellings` and `spelled_out` on disk, merged with what the file holds
+        by now (a second process may have added its own; it saves before it reports back)."""
+        if not self._spellings_new or self._spellings_path is None:
+            return
+        saved = read_cached(self._spellings_path)
+        if not (isinstance(saved, dict) and isinstance(saved.get("respell"), dict) and isinstance(saved.get("spelled"), dict)):
+            saved = {"respell": {}, "spelled": {}}
+        for kind, memo in (("respell", self._respell_memo), ("spelled", self._spelled_memo)):
+            got = saved[kind]
+            for token, answer in memo.items():
+                if len(got) >= SPELLINGS_MAX:
+                    break
+                got.setdefault(token, answer)
+        if write_cached(self._spellings_path, saved):
+            self._spellings_new = False
 
     def reopen(self) -> None:
         """A fresh database connection, for a forked process (SQLite connections must not cross a fork)."""
@@ -202,6 +241,11 @@ class Lexicon:
         if self._db_path is not None:
             digest = hashlib.sha1("\n".join(words).encode("utf-8")).hexdigest()[:12]
             path = self._db_path.with_name(f"{self._db_path.stem}-vocab-{digest}.pickle")
+            # the answers kept for another vocabulary may differ: a word it adds may be a respelling
+            self._spellings_path = self._spellings_file(digest)
+            self._spellings_loaded = False
+            self._respell_memo.clear()
+            self._spelled_memo.clear()
         new = read_cached(path) if path is not None else None
         if not isinstance(new, dict):
             self.prefetch_words(words)
@@ -228,9 +272,12 @@ class Lexicon:
         unexplained, or explained only as a rare word. The channel still scores such a word, each glyph
         by the profile (an output it never saw counts as 1 in 10,000).
         """
+        if not self._spellings_loaded:
+            self._load_spellings()
         got = self._respell_memo.get(garbled)
         if got is not None:
             return got
+        self._spellings_new = True
         key = normalise_key(garbled)
         sources = self._drawn_as()
         variants = {key[:k] + c + key[k + 1 :] for k in range(len(key)) for c in sources.get(key[k], ())}
@@ -249,8 +296,11 @@ class Lexicon:
     def spelled_out(self, garbled: str) -> str | None:
         """A word outside the lexicon spelled back letter by letter (see `spelling`), or None when no
         spelling reads clearly better than the token as it is."""
+        if not self._spellings_loaded:
+            self._load_spellings()
         if garbled in self._spelled_memo:
             return self._spelled_memo[garbled]
+        self._spellings_new = True
         got = None
         if "ئ" not in garbled and len(garbled) >= 3:  # a real ئ and a kashida look alike: leave those
             found = respell(garbled, self.char_model(), self._drawn_as(), self._channel_logp, margin=SPELLING_MARGIN)
@@ -534,8 +584,10 @@ def load_lexicon(profile: FontProfile, *, n_words: int = 1_000_000, use_cache: b
 
 
 def _remove_stale(folder: Path) -> None:
-    """Delete lexicon caches (and their vocabulary indexes) of older versions: nothing reads them any more."""
-    for old in [*folder.glob("lexicon-v*.sqlite"), *folder.glob("lexicon-v*-vocab-*.pickle")]:
+    """Delete lexicon caches (and their vocabulary indexes and kept spellings) of older versions: nothing reads
+    them any more."""
+    olds = [*folder.glob("lexicon-v*.sqlite"), *folder.glob("lexicon-v*-vocab-*.pickle")]
+    for old in [*olds, *folder.glob("lexicon-v*-spell*-*.pickle")]:
         version = old.name.split("-", 2)[1][1:]
         if version.isdigit() and int(version) < LEXICON_VERSION:
             try:

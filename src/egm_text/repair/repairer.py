@@ -283,6 +283,7 @@ class GlyphRepairer:
             job = _Job(self, lines, start_line, opener_lines, ordered_lines, doc_garbled)
             for k, repair in _run_parts(job, self.n_jobs):
                 out[k] = repair
+            self.lexicon_.save_spellings()  # (after the second process saved its own: it has reported back)
             return out
 
     def _sound(self, raw: str) -> bool:
@@ -458,7 +459,9 @@ def _run_parts(job: _Job, n_jobs: int) -> list[tuple[int, LineRepair]]:
         mine_end.close()
         try:
             rep.lexicon_.reopen()
-            theirs_end.send(("ok", rep._repair_range(job, mid, hi, swap)))
+            mine = rep._repair_range(job, mid, hi, swap)
+            rep.lexicon_.save_spellings()
+            theirs_end.send(("ok", mine))
         except BaseException as exc:  # the parent repairs these lines itself then
             theirs_end.send(("error", repr(exc)))
         finally:
