@@ -65,8 +65,8 @@ def write_cached(path: Path, value: object) -> bool:
 
 
 CHAR_MODEL_VERSION = 1
-# bump when what `respellings` or `spelled_out` answer changes (their code, the spelling module, CHANNEL_FLOOR,
-# SPELLING_MARGIN, the character model): their answers are kept on disk per lexicon and vocabulary
+# bump when the code of `respellings`, `spelled_out` or the spelling module changes what they answer: their
+# answers are kept on disk per lexicon, vocabulary and the settings below (see `Lexicon._spellings_file`)
 SPELLINGS_VERSION = 1
 SPELLINGS_MAX = 200_000  # tokens whose answers one cache file keeps (a new document adds a few hundred)
 CHAR_MODEL_WORDS = 200_000  # the lexicon's most frequent words the character model learns spellings from
@@ -156,9 +156,13 @@ class Lexicon:
         self._spellings_new = False
 
     def _spellings_file(self, vocabulary: str) -> Path | None:
+        """Where the answers of `respellings` and `spelled_out` are kept: named after the lexicon (version,
+        profile, size), the vocabulary's digest and everything else they depend on."""
         if self._db_path is None:
             return None
-        return self._db_path.with_name(f"{self._db_path.stem}-spell{SPELLINGS_VERSION}-{vocabulary}.pickle")
+        settings = f"{SPELLINGS_VERSION} {CHAR_MODEL_VERSION} {CHAR_MODEL_WORDS} {SPELLING_MARGIN} {CHANNEL_FLOOR}"
+        digest = hashlib.sha1(settings.encode("ascii")).hexdigest()[:8]
+        return self._db_path.with_name(f"{self._db_path.stem}-spell-{digest}-{vocabulary}.pickle")
 
     def _load_spellings(self) -> None:
         self._spellings_loaded = True
@@ -241,7 +245,7 @@ class Lexicon:
         if self._db_path is not None:
             digest = hashlib.sha1("\n".join(words).encode("utf-8")).hexdigest()[:12]
             path = self._db_path.with_name(f"{self._db_path.stem}-vocab-{digest}.pickle")
-            # the answers kept for another vocabulary may differ: a word it adds may be a respelling
+            # answers are kept per vocabulary too, in case a word it adds changes one
             self._spellings_path = self._spellings_file(digest)
             self._spellings_loaded = False
             self._respell_memo.clear()
@@ -587,7 +591,7 @@ def _remove_stale(folder: Path) -> None:
     """Delete lexicon caches (and their vocabulary indexes and kept spellings) of older versions: nothing reads
     them any more."""
     olds = [*folder.glob("lexicon-v*.sqlite"), *folder.glob("lexicon-v*-vocab-*.pickle")]
-    for old in [*olds, *folder.glob("lexicon-v*-spell*-*.pickle")]:
+    for old in [*olds, *folder.glob("lexicon-v*-spell-*.pickle")]:
         version = old.name.split("-", 2)[1][1:]
         if version.isdigit() and int(version) < LEXICON_VERSION:
             try:
