@@ -164,22 +164,26 @@ class Lexicon:
         digest = hashlib.sha1(settings.encode("ascii")).hexdigest()[:8]
         return self._db_path.with_name(f"{self._db_path.stem}-spell-{digest}-{vocabulary}.pickle")
 
+    def _read_spellings(self) -> dict[str, dict]:
+        """The kept answers, {"respell": {...}, "spelled": {...}}; empty ones when the file is missing or bad."""
+        saved = read_cached(self._spellings_path) if self._spellings_path is not None else None
+        if isinstance(saved, dict) and all(isinstance(saved.get(kind), dict) for kind in ("respell", "spelled")):
+            return saved
+        return {"respell": {}, "spelled": {}}
+
     def _load_spellings(self) -> None:
         self._spellings_loaded = True
-        saved = read_cached(self._spellings_path) if self._spellings_path is not None else None
-        if isinstance(saved, dict) and isinstance(saved.get("respell"), dict) and isinstance(saved.get("spelled"), dict):
-            for memo, got in ((self._respell_memo, saved["respell"]), (self._spelled_memo, saved["spelled"])):
-                for token, answer in got.items():
-                    memo.setdefault(token, answer)
+        saved = self._read_spellings()
+        for memo, got in ((self._respell_memo, saved["respell"]), (self._spelled_memo, saved["spelled"])):
+            for token, answer in got.items():
+                memo.setdefault(token, answer)
 
     def save_spellings(self) -> None:
         """Keep this run's answers of `respellings` and `spelled_out` on disk, merged with what the file holds
         by now (a second process may have added its own; it saves before it reports back)."""
         if not self._spellings_new or self._spellings_path is None:
             return
-        saved = read_cached(self._spellings_path)
-        if not (isinstance(saved, dict) and isinstance(saved.get("respell"), dict) and isinstance(saved.get("spelled"), dict)):
-            saved = {"respell": {}, "spelled": {}}
+        saved = self._read_spellings()
         for kind, memo in (("respell", self._respell_memo), ("spelled", self._spelled_memo)):
             got = saved[kind]
             for token, answer in memo.items():
