@@ -24,10 +24,12 @@ GLUED_TOKEN_MIN = 7
 GLUED_WORD_MIN = 3
 # an Arabic token keeps its diacritics (`أُالِغ`): they are taken off to read it and put back on the reading
 _PIECE = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*|\s+|[^\s\u0621-\u064A]+")
+_AR_LETTER = re.compile(r"[\u0621-\u064A]")
 _AR_TOKEN = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*")
 _SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛.:])(?=\s|$)|(?<=\S)\s+(\))(?=[\s،؛.:]|$)")
 
 
+SHADDA_FATHA = "\u0651\u064e"  # the font draws this pair of marks as the glyph it maps to `ا`
 GARBLED_MARKS = {"ل": "،", "ع": "؛"}  # the font draws the Arabic comma as ل and the semicolon as ع
 
 
@@ -202,6 +204,25 @@ class Decoder:
         one = self.lexicon.spelled_out(token) or key
         two = sum(chars.logp(w.rstrip("،؛")) for w in best[0].split(" "))
         return best if two > chars.logp(one) else None
+
+    def _shadda_drawn_as_alef(self, token: str) -> str:
+        """A vowelled token with its shadda and fatha back where the font drew them as `ا` (`تُمناو` is
+        `تُمثَّل`, `تُتيار` is `تُسيَّر`), or the token as it is.
+
+        Only in a token that shows the writer's marks (where such a pair is written) and that no key and no
+        word explains, where dropping one `ا` after a letter leaves a token that a word does explain."""
+        bare = DIACRITICS.sub("", token)
+        if "ا" not in bare[1:] or self.is_known(bare) or self._word_options(self.key(bare)):
+            return token
+        best, best_score = token, -math.inf
+        for i, ch in enumerate(token):
+            if ch != "ا" or i == 0 or not _AR_LETTER.fullmatch(token[i - 1]):
+                continue
+            marked = token[:i] + SHADDA_FATHA + token[i + 1 :]
+            opts = self._word_options(self.key(DIACRITICS.sub("", marked)))
+            if opts and opts[0][1] > best_score:
+                best, best_score = marked, opts[0][1]
+        return best
 
     def _mark_logp(self, mark: str) -> float:
         """The prior of reading a garbled `ل`/`ع` as the comma/semicolon `mark`."""
@@ -436,6 +457,7 @@ class Decoder:
                 out.append(value)  # type: ignore[arg-type]
             else:
                 toks, gaps = value  # type: ignore[misc]
+                toks = [self._shadda_drawn_as_alef(t) if DIACRITICS.search(t) else t for t in toks]
                 bare = [DIACRITICS.sub("", t) for t in toks]
                 words = self.decode_tokens(bare, gaps)
                 if bare != toks:
