@@ -427,7 +427,7 @@ class Decoder:
         """Repair one garbled line (already in logical order); non-Arabic text is kept as it is."""
         pieces = _PIECE.findall(KASHIDA_RUN.sub("", line).strip())
         items: list[tuple[str, object]] = []  # ("run", (tokens, gaps)) | ("lit", text) | ("space", n)
-        for piece in pieces:
+        for k, piece in enumerate(pieces):
             if _AR_TOKEN.fullmatch(piece):
                 if items and items[-1][0] == "space" and len(items) > 1 and items[-2][0] == "run":
                     n_spaces = items.pop()[1]
@@ -440,11 +440,15 @@ class Decoder:
             elif piece.isspace():
                 items.append(("space", len(piece)))
             else:
-                # a word's lost final letter shows as a space before what follows: before a stop, which
-                # follows its word directly, one space is that letter (`المتحد .`); elsewhere (`بأن  "تصوير`) two
-                stop = piece[0] in ".:!؟)"
+                # a word's lost final letter shows as a space before what follows: before a stop or a closing
+                # quote, which follow their word directly, one space is that letter (`المتحد .`, `"الأسوا "`);
+                # elsewhere (`بأن  "تصوير`) two
+                closing = _closes_quote(piece, pieces[k + 1 : k + 3])
+                stop = piece[0] in ".:!؟)" or closing
                 if len(items) > 1 and items[-1][0] == "space" and items[-2][0] == "run":
                     items[-2][1][1][-1] = items[-1][1] + stop  # type: ignore[index]
+                    if closing:
+                        items.pop()  # that space was the letter
                 elif stop and items and items[-1][0] == "run":
                     items[-1][1][1][-1] = 1  # type: ignore[index]
                 items.append(("lit", piece))
@@ -472,6 +476,17 @@ class Decoder:
                 out.append(joined)
         # a comma read from a garbled `ل` after a number or a bracket still had a space before it
         return _SPACE_BEFORE_MARK.sub(r"\1\2", "".join(out).strip()), choices
+
+
+def _closes_quote(piece: str, after: list[str]) -> bool:
+    """Whether a piece starting with a double quote closes a quotation: punctuation follows it, or a space
+    and an Arabic word or nothing (an opening quote is followed by its first word, which may be Latin:
+    `" ransomware"`)."""
+    if piece[0] not in "\"”»":
+        return False
+    if len(piece) > 1:
+        return piece[1] in ".،؛:)"
+    return not after or (after[0].isspace() and (len(after) == 1 or bool(_AR_TOKEN.match(after[1]))))
 
 
 def _put_back_marks(words: list[WordChoice], toks: list[str]) -> None:
