@@ -130,6 +130,8 @@ def test_diacritics_neither_cut_a_word_nor_get_lost(repairer, raw_lines):
     assert repairer.transform(vowelled) == vowelled
     # in garbled text a word is read without its marks, which go back on the letters of the reading
     assert "ونُسَخ الأدلة الجنائية" in repairer.transform([raw_lines[907]])[0]
+    # the font draws a shadda with fatha as `ا`: in a vowelled token no word explains, it goes back as marks
+    assert repairer.decoder_.decode_line("تُحداد الأولويات")[0] == "تُحدَّد الأولويات"
 
 
 def test_explanations_carry_confidence_and_alternatives(repaired_document):

@@ -29,7 +29,7 @@ _AR_TOKEN = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*")
 _SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛.:])(?=\s|$)|(?<=\S)\s+(\))(?=[\s،؛.:]|$)")
 
 
-SHADDA_FATHA = "\u0651\u064e"  # the font draws this pair of marks as the glyph it maps to `ا`
+SHADDA_FATHA = "\u064e\u0651"  # (fatha, shadda: canonical order) the font draws this pair as the glyph it maps to `ا`
 GARBLED_MARKS = {"ل": "،", "ع": "؛"}  # the font draws the Arabic comma as ل and the semicolon as ع
 
 
