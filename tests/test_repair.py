@@ -176,7 +176,7 @@ def test_decoder_reads_hamza_and_lost_letters_from_the_garbled_text(repairer):
     assert decoder.decode_line("في حالة تطور متتمر.")[0] == "في حالة تطور مستمر."
     assert decoder.decode_line("الأمم المتحد .")[0] == "الأمم المتحدة."
     # and so does a closing quote; an opening one stays apart (`" ransomware"` opens on a Latin word)
-    assert decoder.decode_line('الأنشطة في "السوا " الءاية')[0] == 'الأنشطة في "الأسواق" الخفية'
+    assert decoder.decode_line('في "الات اةية الجدقد " التي')[0] == 'في "الاتفاقية الجديدة" التي'
     assert decoder.decode_line('وتمويو الإرها ".')[0] == 'وتمويل الإرهاب".'
     assert decoder.decode_line('ال دية " ransomware")')[0] == 'الفدية " ransomware")'
     # so does a comma or semicolon the font drew as ل/ع; glued to the word, there is no lost letter

@@ -206,8 +206,8 @@ class Decoder:
         return best if two > chars.logp(one) else None
 
     def _shadda_drawn_as_alef(self, token: str) -> str:
-        """A vowelled token with its shadda and fatha back where the font drew them as `ا` (`تُمناو` is
-        `تُمثَّل`, `تُتيار` is `تُسيَّر`), or the token as it is.
+        """A vowelled token with its shadda and fatha back where the font drew them as `ا` (`تُحداد` is
+        `تُحدَّد`; `المُحدا` + `اة`, a word cut across runs, is `المُحدَّثة`), or the token as it is.
 
         Only in a token that shows the writer's marks (where such a pair is written) and that no key and no
         word explains, where dropping one `ا` after a letter leaves a token that a word does explain."""
@@ -441,7 +441,7 @@ class Decoder:
                 items.append(("space", len(piece)))
             else:
                 # a word's lost final letter shows as a space before what follows: before a stop or a closing
-                # quote, which follow their word directly, one space is that letter (`المتحد .`, `"الأسوا "`);
+                # quote, which follow their word directly, one space is that letter (`المتحد .`, `"الجدقد "`);
                 # elsewhere (`بأن  "تصوير`) two
                 closing = _closes_quote(piece, pieces[k + 1 : k + 3])
                 stop = piece[0] in ".:!؟)" or closing
@@ -479,10 +479,10 @@ class Decoder:
 
 
 def _closes_quote(piece: str, after: list[str]) -> bool:
-    """Whether a piece starting with a double quote closes a quotation: punctuation follows it, or a space
-    and an Arabic word or nothing (an opening quote is followed by its first word, which may be Latin:
-    `" ransomware"`)."""
-    if piece[0] not in "\"”»":
+    """Whether a piece starting with a straight double quote closes a quotation: punctuation follows it, or
+    a space and an Arabic word or nothing (an opening quote is followed by its first word, which may be Latin:
+    `" ransomware"`). Curly quotes and guillemets are left alone: the extraction may have mirrored them."""
+    if piece[0] != '"':
         return False
     if len(piece) > 1:
         return piece[1] in ".،؛:)"
