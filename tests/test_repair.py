@@ -601,6 +601,14 @@ def test_a_token_of_two_glued_words_is_read_as_both(repairer):
     assert decoder.decode_line("ومربولية")[0] == "ومقبولية"
 
 
+def test_a_word_cut_across_the_wrap_glues_back_on_the_token_the_decoder_reads(repairer):
+    """A line drawn as two runs whose cut fell inside a word comes out with the word's head at its end and
+    its tail at its start (`يا ... تكنولوج`). The head alone is no word, so the order step splits it in two
+    (it may be two glued words); whether the tail glues on is judged on the whole head, not on its half."""
+    line = "يا الحديئئثة في مجاع مكافحة الجريمة من خلاع استءدا  تكنولوج"
+    assert "تكنولوجيا الحديثة" in repairer.transform([line])[0]
+
+
 def test_respellings_and_spellings_are_kept_on_disk(repairer, monkeypatch):
     """Spelling a token back letter by letter and finding the words one glyph error away cost a warm run a
     tenth of its time: the answers are kept next to the lexicon and read back (a bad file is ignored)."""

@@ -511,7 +511,7 @@ class LineOrderRepairer:
                     out.append(closing_marks + " ")
                     closing_marks = ""
                 else:
-                    glue = self.affinity(logical[k - 1], seg)[1]
+                    glue = self.affinity(_whole_end(logical[k - 1]), seg)[1]
                     out.append("" if glue else "   ")  # a join's width says nothing (3 = unknown)
             out.append(_join(seg))
         text = plan.label + "".join(out) + closing_marks
@@ -635,6 +635,15 @@ def _edge(pieces: list[Piece], n: int = EDGE_TOKENS) -> tuple[str, ...]:
             break
         out.append(p.core)
     return tuple(out)
+
+
+def _whole_end(seg: list[Piece]) -> list[Piece]:
+    """The segment with the two halves of a token `split_glued` cut read as one token where it ends with both
+    (no space between them: `تكن` + `ولوج` is `تكنولوج`), so that whether the next segment glues on is judged
+    on the token the decoder will read."""
+    if len(seg) >= 2 and seg[-2].gap == 0 and seg[-2].text == seg[-2].core and seg[-1].text == seg[-1].core:
+        return [*seg[:-2], Piece(seg[-2].text + seg[-1].text, seg[-1].gap)]
+    return seg
 
 
 def _single_space(pieces: list[Piece], i: int) -> bool:
