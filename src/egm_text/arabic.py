@@ -80,6 +80,12 @@ def strip_kashida(text: str) -> str:
     return KASHIDA_RUN.sub("", text)
 
 
+def strip_marks(text: str) -> str:
+    """Diacritics and kashida runs removed: the letters a garbled token is read by (the font garbles letters,
+    not the marks on them, and a mark would cut the token in two for a letters-only pattern)."""
+    return KASHIDA_RUN.sub("", DIACRITICS.sub("", text))
+
+
 PRESENTATION_FORM = re.compile("[\ufb50-\ufdff\ufe70-\ufefc\ufeff]")
 
 

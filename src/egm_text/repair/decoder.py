@@ -24,7 +24,6 @@ GLUED_TOKEN_MIN = 7
 GLUED_WORD_MIN = 3
 # an Arabic token keeps its diacritics (`أُالِغ`): they are taken off to read it and put back on the reading
 _PIECE = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*|\s+|[^\s\u0621-\u064A]+")
-_AR_LETTER = re.compile(r"[\u0621-\u064A]")
 _AR_TOKEN = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*")
 _SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛.:])(?=\s|$)|(?<=\S)\s+(\))(?=[\s،؛.:]|$)")
 
@@ -216,7 +215,7 @@ class Decoder:
             return token
         best, best_score = token, -math.inf
         for i, ch in enumerate(token):
-            if ch != "ا" or i == 0 or not _AR_LETTER.fullmatch(token[i - 1]):
+            if ch != "ا" or i == 0 or DIACRITICS.fullmatch(token[i - 1]):  # the pair follows a bare letter
                 continue
             marked = token[:i] + SHADDA_FATHA + token[i + 1 :]
             opts = self._word_options(self.key(DIACRITICS.sub("", marked)))

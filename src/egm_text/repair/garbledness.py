@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from egm_text.arabic import AR_WORD, DIACRITICS, KASHIDA_RUN
+from egm_text.arabic import AR_WORD, DIACRITICS, KASHIDA_RUN, strip_marks
 
 GARBLED_DOCUMENT = 0.12  # documents above this share of suspicious tokens are repaired
 GARBLED_LINE = 0.34  # in a clean document, a line this bad is still repaired
@@ -19,7 +19,7 @@ GARBLED_LINE = 0.34  # in a clean document, a line this bad is still repaired
 def garbledness(text: str, suspicious: Callable[[str], bool]) -> float:
     """Share of suspicious Arabic tokens (per `suspicious`), with every kashida run as one more."""
     kashida = len(KASHIDA_RUN.findall(text))
-    toks = [t for t in AR_WORD.findall(KASHIDA_RUN.sub("", DIACRITICS.sub("", text))) if len(t) > 1]
+    toks = [t for t in AR_WORD.findall(strip_marks(text)) if len(t) > 1]
     if not toks and not kashida:
         return 0.0
     return min(1.0, (sum(1 for t in toks if suspicious(t)) + kashida) / max(1, len(toks)))

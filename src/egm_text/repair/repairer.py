@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from egm_text.arabic import DIACRITICS, KASHIDA_RUN
+from egm_text.arabic import KASHIDA_RUN, strip_marks
 from egm_text.errors import NotFittedError, ProfileError
 from egm_text.repair.decoder import MAX_SPAN, Decoder, DecoderParams, WordChoice, without_garbled_mark
 from egm_text.repair.garbledness import (
@@ -226,7 +226,7 @@ class GlyphRepairer:
         sample = [line for line in lines if line.strip()]
         step = max(1, len(sample) // 200)
         text = "\n".join(sample[::step])
-        tokens = set(_AR_RUN.findall(KASHIDA_RUN.sub("", DIACRITICS.sub("", text))))
+        tokens = set(_AR_RUN.findall(strip_marks(text)))
         self.lexicon_.prefetch(k for t in tokens for k in _lookup_keys(normalise_key(t)))
         self.lexicon_.prefetch_words(tokens)
         return garbledness(text, self._suspicious) >= GARBLED_DOCUMENT
@@ -237,7 +237,7 @@ class GlyphRepairer:
         words: set[str] = set()
         for line in lines:
             cores = [p.core for p in split_pieces(line) if p.core]
-            cores += _AR_RUN.findall(KASHIDA_RUN.sub("", DIACRITICS.sub("", line)))
+            cores += _AR_RUN.findall(strip_marks(line))
             words.update(cores)
             heads = [self.lexicon_.starts_multiword_key(normalise_key(c)) for c in cores]
             for i in range(len(cores)):
