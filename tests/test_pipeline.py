@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -54,7 +55,9 @@ def test_lines_table_keeps_every_source_line(result):
 def test_audit_and_summary(result):
     res, out = result
     assert res.summary["paragraphs"] == 73 and res.summary["words_changed"] > 1000
-    assert (out / "repair_audit.jsonl").stat().st_size > 0
+    records = [json.loads(x) for x in (out / "repair_audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    kinds = Counter(r["kind"] for r in records)
+    assert kinds["word"] == res.summary["words_changed"] and kinds["order"] >= res.summary["lines_reordered"] > 100
 
 
 def test_analysis_columns_and_tables(result):

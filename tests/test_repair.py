@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from egm_text.errors import NotFittedError, ProfileError
-from egm_text.evaluate import GoldRow, arabic_words_changed, norm_line, score_repair
+from egm_text.evaluate import GoldRow, arabic_words_changed, norm_line, score_repair, uncertain_figures
 from egm_text.repair import GlyphRepairer, repair_text
 from egm_text.repair.learn import fit_profile
 from egm_text.repair.order import (
@@ -333,6 +334,49 @@ def test_one_search_serves_both_readings_of_a_line(repairer, raw_lines):
         assert chosen == [fresh.order(line), fresh.order(line, previous, following=following)]
         moved += chosen[0] != chosen[1]
     assert moved >= 1  # the neighbours do decide some lines
+
+
+def test_a_line_ordered_by_a_narrow_margin_is_uncertain_and_the_audit_gives_the_other_order(
+    repaired_document, gold
+):
+    """The order search's lead over the next best order is the line order's confidence: the dev lines in a
+    wrong order (their words right) are mostly flagged 'uncertain' by it, the lines read right seldom; the
+    audit trail names the runner-up order, read out, and for some wrongly ordered lines that is the text."""
+    from collections import Counter
+
+    from egm_text.evaluate import tokens
+    from egm_text.repair.repairer import ORDER_UNCERTAIN_BELOW
+
+    by_line = {r.line: r for r in repaired_document}
+    wrong_order, right, alternative_is_gold = [], [], 0
+    for n, row in gold.items():
+        r = by_line[n]
+        if row.unit == "url" or not r.words:
+            continue
+        want, got = tokens(row.clean, True), tokens(r.text, True)
+        if norm_line(r.text) == norm_line(row.clean):
+            right.append(r)
+        elif Counter(want) == Counter(got) and want != got:
+            wrong_order.append(r)
+            alternative_is_gold += norm_line(r.order_alternative or "") == norm_line(row.clean)
+    flagged = [r for r in wrong_order if r.order_margin < ORDER_UNCERTAIN_BELOW]
+    assert len(wrong_order) >= 10 and len(flagged) >= 0.5 * len(wrong_order)
+    assert sum(r.order_margin < ORDER_UNCERTAIN_BELOW for r in right) <= 0.15 * len(right)
+    assert all(r.verdict == "uncertain" and r.order_alternative for r in flagged)
+    assert alternative_is_gold >= 1
+    # so the uncertain lines point a reader to most of what is left wrong
+    figures = uncertain_figures(gold, {r.line: r.text for r in repaired_document}, {r.line: r.verdict for r in repaired_document})
+    assert figures["uncertain_lines"] < 0.3 and figures["arabic_word_errors_in_them"] > 0.5, figures
+    record = flagged[0].audit_records()[0]
+    assert record["kind"] == "order" and record["line"] == flagged[0].line
+    assert record["alternatives"][0][0] == flagged[0].order_alternative != record["repaired"]
+    assert 0.5 <= record["confidence"] < 1 / (1 + math.exp(-ORDER_UNCERTAIN_BELOW))
+    # a line the search had no other order for is as sure as can be, and the audit says it was moved
+    moved_only = next(r for r in repaired_document if r.reordered and math.isinf(r.order_margin))
+    assert moved_only.audit_records()[0] | {"raw": "", "repaired": ""} == {
+        "line": moved_only.line, "raw": "", "repaired": "", "confidence": 1.0, "margin": None,
+        "alternatives": [], "kind": "order",
+    }
 
 
 def test_second_process_gives_the_same_repair(raw_lines):

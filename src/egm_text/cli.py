@@ -117,6 +117,7 @@ def repair(
     """
     from egm_text.pipeline import repair_lines
     from egm_text.repair import GlyphRepairer
+    from egm_text.repair.repairer import write_audit_records
     from egm_text.textio import atomic_writer, open_text_lines
 
     lines, ends_with_newline = open_text_lines(input)
@@ -128,7 +129,7 @@ def repair(
         repaired = repair_lines(lines, repairer)
     else:
         repaired = ((r.text, r) for r in repairer.repair_stream(lines))
-    changes = 0
+    records = 0
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(atomic_writer(output)) if output else sys.stdout
         audit_sink = stack.enter_context(atomic_writer(audit)) if audit else None
@@ -137,19 +138,11 @@ def repair(
             sink.write(("" if first else "\n") + text)
             first = False
             if audit_sink:
-                changes += _write_changes(audit_sink, r)
+                records += write_audit_records(r, audit_sink)
         if ends_with_newline or not output:
             sink.write("\n")
     if audit and not quiet:
-        err().print(f"{changes} word changes -> {audit}")
-
-
-def _write_changes(fh, repair) -> int:
-    from dataclasses import asdict
-
-    for ch in repair.changes:
-        fh.write(json.dumps(asdict(ch), ensure_ascii=False) + "\n")
-    return len(repair.changes)
+        err().print(f"{records} audit records (line orders, word changes) -> {audit}")
 
 
 @app.command()

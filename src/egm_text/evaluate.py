@@ -93,6 +93,29 @@ def score_repair(
     }
 
 
+def uncertain_figures(
+    gold: dict[int, GoldRow], system: dict[int, str], verdicts: dict[int, str], *, skip_units: tuple[str, ...] = ("url",)
+) -> dict[str, float]:
+    """How well the 'uncertain' verdict points a reader to the errors: the share of lines it flags, the share
+    of the Arabic word errors (order-aware) in those lines, and the share of flagged lines that are wrong."""
+    tot = Counter()
+    for n, row in gold.items():
+        if row.unit in skip_units:
+            continue
+        errors = Levenshtein.distance(tokens(row.clean, True), tokens(system.get(n, ""), True))
+        flagged = verdicts.get(n) == "uncertain"
+        tot["lines"] += 1
+        tot["flagged"] += flagged
+        tot["errors"] += errors
+        tot["errors_flagged"] += errors * flagged
+        tot["wrong_flagged"] += flagged and errors > 0
+    return {
+        "uncertain_lines": tot["flagged"] / max(1, tot["lines"]),
+        "arabic_word_errors_in_them": tot["errors_flagged"] / max(1, tot["errors"]),
+        "wrong_among_them": tot["wrong_flagged"] / max(1, tot["flagged"]),
+    }
+
+
 def arabic_words_changed(before: list[str], after: list[str]) -> tuple[int, int]:
     """(Arabic words of `before` missing from the same line of `after`, Arabic words of `before`)."""
     changed = total = 0

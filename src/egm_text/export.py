@@ -32,7 +32,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "lines": ("string", "All source line numbers of the unit, comma-separated (units can be interrupted)."),
     "raw_text": ("string", "The unit's text exactly as extracted (garbled)."),
     "text": ("string", "The repaired text (structural marker removed)."),
-    "verdict": ("string", "Worst per-line repair verdict: clean, repaired or uncertain."),
+    "verdict": (
+        "string",
+        "Worst per-line repair verdict: clean, repaired or uncertain (a word read with low confidence or none, "
+        "or a line order chosen by a narrow margin; the audit trail has the runner-up).",
+    ),
     "confidence": ("float64", "Mean word confidence of the repair over the unit (1.0 = unchanged)."),
     "low_confidence_words": ("Int64", "Number of words repaired with confidence below 0.6."),
     "urls": ("string", "Link URLs annotating the unit (JSON list)."),

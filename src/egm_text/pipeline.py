@@ -220,7 +220,7 @@ def run(
     say("writing")
     result.outputs = write_tables(frames, out_dir, extra_columns=extra_cols)
     audit = Path(out_dir) / "repair_audit.jsonl"
-    n_changes = write_audit(repairs, audit)
+    write_audit(repairs, audit)
     result.outputs.append(audit)
     verdicts = [r.verdict for r in repairs if r.raw.strip()]
     result.summary = {
@@ -231,7 +231,8 @@ def run(
         "recommendations": len(doc.units_of_kind("recommendation")),
         "footnotes": len(doc.units_of_kind("footnote")),
         "headings": len(doc.units_of_kind("heading")),
-        "words_changed": n_changes,
+        "words_changed": sum(len(r.changes) for r in repairs),
+        "lines_reordered": sum(r.reordered for r in repairs),
         "low_confidence_words": sum(s[2] for s in stats.values()),
         "lines_repaired": verdicts.count("repaired"),
         "lines_uncertain": verdicts.count("uncertain"),

@@ -283,9 +283,16 @@ def _line_row(doc, n: int, repair) -> str:
     repaired = doc.text_of_line(n)
     verdict = doc.line_verdicts.get(n, getattr(repair, "verdict", "clean"))
     words = list(getattr(repair, "words", []) or [])
+    other = getattr(repair, "order_alternative", None)
+    # a line whose order the repair chose by a narrow margin: the runner-up order, for the reader to judge
+    alt = (
+        f'<div class="alt-order" title="lead of the chosen order: {repair.order_margin:.2f}">'
+        f"ترتيب آخر محتمل · other possible order: {_e(other)}</div>"
+        if other else ""
+    )
     return (
         f'<tr id="L{n}" class="v-{_e(verdict)}"><td class="ln"><a href="#L{n}" title="{_e(VERDICT_NAMES.get(verdict, verdict))}">{n}</a></td>'
-        f'<td class="raw">{_e(raw.strip())}</td><td class="rep">{highlight(repaired, words)}</td></tr>'
+        f'<td class="raw">{_e(raw.strip())}</td><td class="rep">{highlight(repaired, words)}{alt}</td></tr>'
     )
 
 
@@ -665,6 +672,7 @@ table.lines td.raw{color:#6a5d4d;font-size:.92rem;width:46%}
 table.lines tr.v-uncertain td.ln{border-inline-start:4px solid var(--uncertain)}
 table.lines tr.v-repaired td.ln{border-inline-start:4px solid var(--repaired)}
 table.lines tr.v-clean td.ln{border-inline-start:4px solid var(--clean)}
+.alt-order{color:var(--muted);font-size:.82rem;margin-top:.2rem}
 tr:target td{background:#fff7d6}article:target{outline:3px solid var(--accent)}
 .empty{color:var(--muted)}
 section[id],article.unit,details.unit{scroll-margin-top:3.2rem}tr[id]{scroll-margin-top:5.6rem}
