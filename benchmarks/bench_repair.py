@@ -35,7 +35,7 @@ def cross_validate(folds: int, shuffle: int = 0) -> dict:
     import random
 
     from egm_text.document import Document
-    from egm_text.evaluate import load_gold, score_repair
+    from egm_text.evaluate import load_gold, score_repair, uncertain_figures
     from egm_text.pipeline import process
     from egm_text.repair import GlyphRepairer
 
@@ -46,6 +46,7 @@ def cross_validate(folds: int, shuffle: int = 0) -> dict:
         random.Random(shuffle).shuffle(units)
     fold_of = {u: i % folds for i, u in enumerate(units)}
     system: dict[int, str] = {}
+    verdicts: dict[int, str] = {}
     for f in range(folds):
         train = [(raw[n - 1], r.clean) for n, r in gold.items() if r.unit != "url" and fold_of[r.unit] != f]
         rep = GlyphRepairer(profile=None).fit([a for a, _ in train], [b for _, b in train])
@@ -54,7 +55,8 @@ def cross_validate(folds: int, shuffle: int = 0) -> dict:
         for n, r in gold.items():
             if r.unit != "url" and fold_of[r.unit] == f:
                 system[n] = doc.repaired[n]
-    return score_repair(gold, system)
+                verdicts[n] = doc.line_verdicts.get(n, "clean")
+    return score_repair(gold, system) | uncertain_figures(gold, system, verdicts)
 
 
 def clean_passthrough() -> dict:
@@ -188,9 +190,12 @@ def main() -> None:
         print(f"  WER            {r['WER']:.2%}")
         print(f"  CER            {r['CER']:.2%} (target <= 1.5%)")
         print(f"  exact lines    {r['exact_lines']:.2%}")
+        print(f"  lines judged uncertain {r['uncertain_lines']:.1%}, holding {r['arabic_word_errors_in_them']:.1%} of the "
+              f"Arabic word errors ({r['wrong_among_them']:.1%} of them wrong)")
         for seed, r in enumerate(res["dev_cross_validated_shuffled"], 1):
             print(f"  units shuffled (seed {seed}): Arabic bag WER {r['arabic_bag_WER']:.2%}, "
-                  f"Arabic WER {r['arabic_WER']:.2%}, CER {r['CER']:.2%}, exact lines {r['exact_lines']:.2%}")
+                  f"Arabic WER {r['arabic_WER']:.2%}, CER {r['CER']:.2%}, exact lines {r['exact_lines']:.2%}; "
+                  f"uncertain lines {r['uncertain_lines']:.1%} holding {r['arabic_word_errors_in_them']:.1%} of the errors")
     c = res["clean_text"]
     print(f"clean corpus: {c['changed']} of {c['arabic_words']} Arabic words changed ({c['changed_share']:.3%}; target <= 0.3%)")
     if "other_documents" in res:
