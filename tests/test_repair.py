@@ -336,6 +336,26 @@ def test_one_search_serves_both_readings_of_a_line(repairer, raw_lines):
     assert moved >= 1  # the neighbours do decide some lines
 
 
+def test_a_run_cut_in_two_between_wide_gaps_is_rotated_inside_a_line_of_three_runs(repairer, repaired_document, raw_lines):
+    """Dev line 961 was drawn as three runs and came out as the three reversed: the whole line's ends do not
+    join, but the stretch after its wide gap is itself a run drawn in two, whose ends make one word cut
+    across them (`التح يرا` + `ت` is `التحقيقات`); single spaces inside that stretch are offered, and the
+    line reads in order. A stretch whose ends join into no word offers none."""
+    from egm_text.repair.order import reattach_conjunction
+
+    orderer = repairer.orderer_
+    pieces = orderer.split_glued(reattach_conjunction(split_pieces(raw_lines[960])))
+    cuts = orderer.candidate_cuts(pieces)
+    assert not orderer.wraps(pieces, orderer.rotation_evidence)
+    inner = [c for c, _ in orderer._inner_rotation_cuts(pieces, cuts)]
+    wide = [c for c, prior in cuts if prior == orderer.wide_gap_prior]
+    assert len(wide) == 1 and inner and min(inner) > wide[0]
+    text = {r.line: r.text for r in repaired_document}[961]
+    assert text.startswith("بأن احتمال تأخر التحقيقات") and text.endswith("حيث يمكن حذف الأدلة بسرعة وفقدان البيانات أو")
+    plain = split_pieces("في إطار التعاون الدولي   وتبادل المعلومات بين السلطات المختصة")
+    assert orderer._inner_rotation_cuts(plain, orderer.candidate_cuts(plain)) == []
+
+
 def test_a_line_ordered_by_a_narrow_margin_is_uncertain_and_the_audit_gives_the_other_order(
     repaired_document, gold
 ):

@@ -330,6 +330,29 @@ class LineOrderRepairer:
             start = end + 1
         return out
 
+    def _inner_rotation_cuts(self, pieces: list[Piece], cuts: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Single-space cuts inside a stretch between wide gaps whose last and first tokens make one word cut
+        across two runs (`ت المتعلرة ... تأخر التح يرا` is `تأخر التحقيقات المتعلقة ...`): the stretch is a run
+        drawn in two and rotated, and the line was drawn as three runs or more. Only a word cut in two counts
+        here: ends that merely read well together are no evidence among the many joins such a line offers."""
+        taken = {c for c, _ in cuts}
+        wide = sorted(c for c, prior in cuts if prior == self.wide_gap_prior)
+        out: list[tuple[int, float]] = []
+        start = 0
+        for end in [*wide, len(pieces) - 1]:
+            if wide and end - start >= 2:
+                stretch = pieces[start : end + 1]
+                score, glued = self.affinity(stretch, stretch)
+                word = normalise_key(stretch[-1].core + stretch[0].core)
+                if glued and score >= self.stretch_rotation_evidence and self.decoder._word_options(word):
+                    out += [
+                        (i, self.single_gap_prior)
+                        for i in range(start, end)
+                        if i not in taken and _single_space(pieces, i)
+                    ]
+            start = end + 1
+        return out
+
     def order(
         self,
         line: str,
@@ -396,6 +419,10 @@ class LineOrderRepairer:
                 (c, self.wrapped_wide_prior if prior == self.wide_gap_prior and not (c == 0 and head_cut) else prior)
                 for c, prior in cuts
             ]
+        elif not forced and not opens:
+            # no wrap of the whole line: a line drawn as three runs comes out as the three reversed, and then
+            # a stretch between wide gaps whose own ends make one word is a run cut in two
+            singles = self._inner_rotation_cuts(pieces, cuts)
         if opens and not singles:
             # a unit's first line starts with its opening word: one that opens units well, inside the line
             # after a single space, may be where the line starts (`... قد وافقل من -10`: `وكان ...`)
