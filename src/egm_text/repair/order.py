@@ -333,25 +333,25 @@ class LineOrderRepairer:
     def _inner_rotation_cuts(self, pieces: list[Piece], cuts: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Single-space cuts inside a stretch between wide gaps whose last and first tokens make one word cut
         across two runs (`ت المتعلرة ... تأخر التح يرا` is `تأخر التحقيقات المتعلقة ...`): the stretch is a run
-        drawn in two and rotated, and the line was drawn as three runs or more. Only a word cut in two counts
-        here: ends that merely read well together are no evidence among the many joins such a line offers."""
+        drawn in two and rotated, and the line was drawn as three runs or more. Any two wide gaps may bound
+        it, not only neighbours: a lost final letter leaves a wide gap inside a run too. Only a word cut in
+        two counts here: ends that merely read well together are no evidence among the many joins such a
+        line offers."""
         taken = {c for c, _ in cuts}
         wide = sorted(c for c, prior in cuts if prior == self.wide_gap_prior)
-        out: list[tuple[int, float]] = []
-        start = 0
-        for end in [*wide, len(pieces) - 1]:
-            if wide and end - start >= 2:
+        out: set[int] = set()
+        if not wide:
+            return []
+        for start in [0, *(w + 1 for w in wide)]:
+            for end in [*wide, len(pieces) - 1]:
+                if end - start < 2 or (start, end) == (0, len(pieces) - 1):
+                    continue
                 stretch = pieces[start : end + 1]
                 score, glued = self.affinity(stretch, stretch)
                 word = normalise_key(stretch[-1].core + stretch[0].core)
                 if glued and score >= self.stretch_rotation_evidence and self.decoder._word_options(word):
-                    out += [
-                        (i, self.single_gap_prior)
-                        for i in range(start, end)
-                        if i not in taken and _single_space(pieces, i)
-                    ]
-            start = end + 1
-        return out
+                    out.update(i for i in range(start, end) if i not in taken and _single_space(pieces, i))
+        return [(i, self.single_gap_prior) for i in sorted(out)]
 
     def order(
         self,
