@@ -574,8 +574,8 @@ def unrepaired_text(raw: str) -> str:
 
 
 def write_audit(repairs: Iterable[LineRepair], path: str | Path) -> int:
-    """Write the audit trail: each line's order record (`kind` "order") and word changes (`kind` "word"),
-    one JSON object per line; returns the number of records."""
+    """Write the audit trail as JSON lines: each repaired line's order record (`kind` "order") and word
+    changes (`kind` "word"); returns the number of records."""
     from egm_text.textio import atomic_writer
 
     with atomic_writer(path) as fh:
