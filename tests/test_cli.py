@@ -66,8 +66,11 @@ def test_repair_writes_line_preserving_output_and_audit(tmp_path):
     raw_lines = RAW.read_text(encoding="utf-8").split("\n")
     out_lines = out.read_text(encoding="utf-8").split("\n")
     assert len(out_lines) == len(raw_lines)
-    first = json.loads(audit.read_text(encoding="utf-8").splitlines()[0])
-    assert {"line", "raw", "repaired", "confidence", "alternatives"} <= set(first)
+    records = [json.loads(x) for x in audit.read_text(encoding="utf-8").splitlines()]
+    for rec in records:
+        assert {"line", "raw", "repaired", "confidence", "alternatives", "kind"} <= set(rec)
+        assert {"index", "score"} <= set(rec) if rec["kind"] == "word" else "margin" in rec
+    assert {rec["kind"] for rec in records} == {"word", "order"}
     # the document's structure is known: a paragraph marker drawn at the far end (`- 1`) opens its line
     assert out_lines[7].startswith("1- طلبت الجمعية العامة في قرارها 65/230")
     # and the lines that open or close a unit are ordered as in `run`: the dev lines read as well

@@ -352,8 +352,26 @@ def test_a_run_cut_in_two_between_wide_gaps_is_rotated_inside_a_line_of_three_ru
     assert len(wide) == 1 and inner and min(inner) > wide[0]
     text = {r.line: r.text for r in repaired_document}[961]
     assert text.startswith("بأن احتمال تأخر التحقيقات") and text.endswith("حيث يمكن حذف الأدلة بسرعة وفقدان البيانات أو")
+    # the stretch's ends (`المختصة` + `وتبادل`) read well glued, as two words, but make no one word
     plain = split_pieces("في إطار التعاون الدولي   وتبادل المعلومات بين السلطات المختصة")
     assert orderer._inner_rotation_cuts(plain, orderer.candidate_cuts(plain)) == []
+
+
+def test_the_order_choice_is_scored_against_the_best_arrangement_that_orders_the_runs_otherwise(repairer, raw_lines):
+    """The margin is the lead over the best arrangement with other cuts: another score of the same cuts (a
+    rotation offered twice) is no rival; the runner-up is read out only where the lead is narrow."""
+    from egm_text.repair.order import OrderPlan
+
+    repairer.transform(raw_lines[:1])  # loads the profile
+    orderer = repairer.orderer_
+    pieces = split_pieces("one two three")  # (no Arabic: no join to score, only the plan's own scores)
+    plan = OrderPlan(pieces, [], [], [(1.0, 0, 2, ()), (3.0, 1, 0, (0,)), (2.5, 1, 0, (0,)), (2.6, 2, 1, (1,))], False, False)
+    choice = orderer.choose(plan)
+    assert choice.text == "two three   one" and math.isclose(choice.margin, 0.4)
+    assert choice.runner_up is None  # not asked for
+    assert orderer.choose(plan, explain_below=0.5).runner_up == "three   one two"
+    alone = OrderPlan(pieces, [], [], [(0.0, 0, 2, ())], False, False)
+    assert orderer.choose(alone, explain_below=9.0)[:3] == ("one two three", pieces, math.inf)
 
 
 def test_a_line_ordered_by_a_narrow_margin_is_uncertain_and_the_audit_gives_the_other_order(

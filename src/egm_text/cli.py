@@ -105,7 +105,7 @@ def repair(
     input: Annotated[Path, typer.Argument(help="Garbled text file.")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
     profile: Annotated[str, typer.Option(help="Font profile JSON, or 'un' for the shipped UN profile.")] = "un",
-    audit: Annotated[Path | None, typer.Option(help="Write every word change as JSON lines here.")] = None,
+    audit: Annotated[Path | None, typer.Option(help="Write the audit trail (word changes, moved or unsure line orders) as JSON lines here.")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Repair garbled Arabic text line by line (one output line per input line).

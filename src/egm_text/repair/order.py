@@ -494,15 +494,21 @@ class LineOrderRepairer:
         return OrderPlan(pieces, lead, forced, arrangements, opens, closes, loose, label)
 
     def choose(
-        self, plan: OrderPlan, previous: list[Piece] | None = None, following: list[Piece] | None = None
+        self,
+        plan: OrderPlan,
+        previous: list[Piece] | None = None,
+        following: list[Piece] | None = None,
+        *,
+        explain_below: float = 0.0,
     ) -> OrderChoice:
         """The planned line's best arrangement given its neighbours: its text and logical pieces, and how
-        far ahead of the best other arrangement it scored (see `OrderChoice`)."""
+        far ahead of the best other arrangement it scored (see `OrderChoice`); that arrangement's text too
+        where the lead is below `explain_below`."""
         pieces = plan.pieces
         if not pieces:
             return OrderChoice("", [])
         if previous and _latin_words(previous[-1]) and _latin_words(pieces[0]):
-            return self._latin_continued(plan, following)
+            return self._latin_continued(plan, following, explain_below)
         arrangements = plan.arrangements
         if previous and plan.loose is not None and not plan.opens:
             arrangements = arrangements + self._continued_rotations(plan, previous)
@@ -532,12 +538,13 @@ class LineOrderRepairer:
                 best_score, best_sets = total, idx
             elif total > second_score and idx != best_sets:
                 second_score, second_sets = total, idx
-        text, logical = self.render(plan, best_sets)
+        text, logical = self._render(plan, best_sets)
         if second_sets is None or second_score == -math.inf:
             return OrderChoice(text, logical)
-        return OrderChoice(text, logical, best_score - second_score, second_sets)
+        margin = best_score - second_score
+        return OrderChoice(text, logical, margin, self._render(plan, second_sets)[0] if margin < explain_below else None)
 
-    def render(self, plan: OrderPlan, cuts: Sequence[int]) -> tuple[str, list[Piece]]:
+    def _render(self, plan: OrderPlan, cuts: Sequence[int]) -> tuple[str, list[Piece]]:
         """The line with its raw segments (cut after the pieces at `cuts`) in logical order, as text and
         pieces: the last raw segment first, each glued to the one before where a word was cut across them."""
         pieces = plan.pieces
@@ -618,7 +625,9 @@ class LineOrderRepairer:
     def _readings(self, core: str) -> list[tuple[str, float, bool, float]]:
         return self.decoder._word_options(self.decoder.key(core))[:2]
 
-    def _latin_continued(self, plan: OrderPlan, following: list[Piece] | None) -> OrderChoice:
+    def _latin_continued(
+        self, plan: OrderPlan, following: list[Piece] | None, explain_below: float = 0.0
+    ) -> OrderChoice:
         """A line that goes on with the Latin title the line before ended with (`... عنوانه Practical
         Guide for Requesting` / `Electronic Evidence Across Borders .ل وهو متاح ...`): the PDF drew
         that Latin text first, at the left, so it stays first; the Arabic after it is ordered as a line
@@ -628,9 +637,11 @@ class LineOrderRepairer:
         head, rest = _join(pieces[:k]), pieces[k:]
         if not rest:
             return OrderChoice(fix_numbers_and_brackets(head), pieces)
-        tail = self.choose(self.plan(_join(rest), closes=plan.closes), None, following)
-        text = head + " " + tail.text + "".join(p.text for p in reversed(plan.lead))
-        return OrderChoice(fix_numbers_and_brackets(text), pieces[:k] + tail.pieces)
+        tail = self.choose(self.plan(_join(rest), closes=plan.closes), None, following, explain_below=explain_below)
+        closing = "".join(p.text for p in reversed(plan.lead))
+        other = None if tail.runner_up is None else fix_numbers_and_brackets(f"{head} {tail.runner_up}{closing}")
+        text = fix_numbers_and_brackets(f"{head} {tail.text}{closing}")
+        return OrderChoice(text, pieces[:k] + tail.pieces, tail.margin, other)
 
 
 def _latin_words(piece: Piece) -> bool:
@@ -653,18 +664,14 @@ class OrderPlan:
 
 
 class OrderChoice(NamedTuple):
-    """A line in logical order (text and pieces), and how sure the choice is.
-
-    `margin` is how much better (in log-probability) the chosen arrangement scored than the best one
-    that orders the runs otherwise (`math.inf` when the line has no other); `runner_up` is that one's
-    cuts, for `LineOrderRepairer.render`. On the dev lines (cross-validated), two in five of the lines
-    ordered with a margin below 2 are in a wrong order, against one in twenty-five of the others.
-    """
+    """A line in logical order (text and pieces), and how sure the choice is: `margin` is how much better
+    (in log-probability) the chosen arrangement scored than the best one that orders the runs otherwise
+    (`math.inf` when the line has no other), and `runner_up` that one's text (where asked for)."""
 
     text: str
     pieces: list[Piece]
     margin: float = math.inf
-    runner_up: tuple[int, ...] | None = None
+    runner_up: str | None = None
 
 
 def _effective_kinds(pieces: list[Piece]) -> list[str]:

@@ -46,7 +46,7 @@ _AR_RUN = re.compile(r"[\u0621-\u064A]+")
 UNCERTAIN_BELOW = 0.6  # a word chosen with less confidence than this makes its line 'uncertain'
 # a line order chosen with less of a lead (log-probability) over the next best order makes its line
 # 'uncertain': on the dev lines (cross-validated), two in five of those are in a wrong order, one in twenty-five
-# of the others; the uncertain lines (a quarter) then hold two thirds of the Arabic word errors, not two fifths
+# of the others (README: what the uncertain lines hold)
 ORDER_UNCERTAIN_BELOW = 2.0
 
 
@@ -66,10 +66,13 @@ class WordChange:
 
 @dataclass
 class OrderChange:
-    """A line of the audit trail whose runs the order step moved, or whose order it chose by a narrow margin.
+    """A line of the audit trail whose runs the order step moved (or whose numbers or brackets, drawn in
+    visual order, it put right), or whose order it chose by a narrow margin.
 
     `confidence` is the chosen order's probability against the runner-up alone (the logistic of the
-    margin); `alternatives` holds the runner-up order, decoded, where the choice made the line uncertain.
+    margin); `alternatives` holds the runner-up order, decoded, where the choice made the line uncertain,
+    with its score relative to the chosen order's (minus the margin), not a score of its own as a word
+    change's alternatives have.
     """
 
     line: int
@@ -410,7 +413,7 @@ class GlyphRepairer:
                 plan = plans.get(k) or self.orderer_.plan(
                     raw, opens=n in opener_lines, closes=closes(i), sound=sound[k]
                 )
-                choice = self.orderer_.choose(plan, previous, after)
+                choice = self.orderer_.choose(plan, previous, after, explain_below=ORDER_UNCERTAIN_BELOW)
                 text, previous = choice.text, choice.pieces
                 steps.append("order")
             repaired, words = self._read(text, sound[k])
@@ -423,9 +426,10 @@ class GlyphRepairer:
             if choice is not None:
                 repair.reordered = _moved(raw, choice.text)
                 repair.order_margin = choice.margin
-                if choice.margin < ORDER_UNCERTAIN_BELOW and choice.runner_up is not None:
+                other = None if choice.runner_up is None else self._read(choice.runner_up, sound[k])[0]
+                if other is not None and other != repaired:  # (two cut sets may read the same)
                     repair.verdict = "uncertain"
-                    repair.order_alternative = self._read(self.orderer_.render(plan, choice.runner_up)[0], sound[k])[0]
+                    repair.order_alternative = other
             out.append((k, repair))
         return out
 
@@ -574,8 +578,8 @@ def unrepaired_text(raw: str) -> str:
 
 
 def write_audit(repairs: Iterable[LineRepair], path: str | Path) -> int:
-    """Write the audit trail as JSON lines: each repaired line's order record (`kind` "order") and word
-    changes (`kind` "word"); returns the number of records."""
+    """Write the audit trail as JSON lines: an order record (`kind` "order") for each line the order step
+    moved or was unsure of, and the word changes (`kind` "word"); returns the number of records."""
     from egm_text.textio import atomic_writer
 
     with atomic_writer(path) as fh:
@@ -591,7 +595,8 @@ def write_audit_records(repair: LineRepair, fh) -> int:
 
 
 def _moved(raw: str, ordered: str) -> bool:
-    """Whether the order step changed more than kashida runs and spacing: it moved runs or numbers."""
+    """Whether the order step changed more than kashida runs and spacing: it moved runs, or put numbers
+    or brackets drawn in visual order right."""
     return KASHIDA_RUN.sub("", raw).split() != ordered.split()
 
 
