@@ -121,6 +121,7 @@ def test_report_has_overview_units_and_line_anchors(reports, pipeline_result):
     assert 'class="chg"' in page and 'class="chg low' in page and "alternatives: " in page
     # a line ordered by a narrow margin shows the other order it might be in
     assert page.count('class="alt-order"') == sum(1 for r in res.repairs if r.order_alternative) > 0
+    assert "other possible order: (" in page  # a list item's first line: with its label, as the chosen line
     # no analysis: no analysis section, the filter still works on text alone
     assert 'id="analysis"' not in page and 'id="text-filter"' in page
 

@@ -284,7 +284,11 @@ def _line_row(doc, n: int, repair) -> str:
     verdict = doc.line_verdicts.get(n, getattr(repair, "verdict", "clean"))
     words = list(getattr(repair, "words", []) or [])
     other = getattr(repair, "order_alternative", None)
-    # a line whose order the repair chose by a narrow margin: the runner-up order, for the reader to judge
+    # a line whose order the repair chose by a narrow margin: the runner-up order, for the reader to judge,
+    # with the unit marker the chosen line got written back (`1- `, `(أ) `)
+    chosen = getattr(repair, "text", "")
+    if other and chosen and repaired != chosen and repaired.endswith(chosen):
+        other = repaired[: -len(chosen)] + other
     alt = (
         f'<div class="alt-order" title="lead of the chosen order: {repair.order_margin:.2f}">'
         f"ترتيب آخر محتمل · other possible order: {_e(other)}</div>"
