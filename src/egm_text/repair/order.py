@@ -337,11 +337,11 @@ class LineOrderRepairer:
         it, not only neighbours: a lost final letter leaves a wide gap inside a run too. Only a word cut in
         two counts here: ends that merely read well together are no evidence among the many joins such a
         line offers."""
-        taken = {c for c, _ in cuts}
         wide = sorted(c for c, prior in cuts if prior == self.wide_gap_prior)
-        out: set[int] = set()
         if not wide:
             return []
+        taken = {c for c, _ in cuts}
+        out: set[int] = set()
         for start in [0, *(w + 1 for w in wide)]:
             for end in [*wide, len(pieces) - 1]:
                 if end - start < 2 or (start, end) == (0, len(pieces) - 1):
