@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,17 @@ def test_profile_fitted_from_pairs_learns_channel(gold, raw_lines):
     assert p.distribution("ع", "init", "ي").get("لا", 0) > 0.2  # الاجتماعية -> الاجتمالاية
     assert p.distribution("ا", "fina").get("ال", 0) == 0
     assert p.training_hash and len(p.training_hash) == 16
+
+
+def test_profile_learns_no_letter_drawn_as_a_bracket(gold, raw_lines):
+    # list labels `(ع ع ع)`, `(م م م)` come out `ع(ع)ع`, `(   )`: their brackets are mirrored and moved,
+    # and an alignment that slides a label's letter onto one is no evidence of the font
+    pairs = [(raw_lines[n - 1], r.clean) for n, r in gold.items() if r.unit.startswith("rec:13")]
+    assert any("(" in raw and ")" in raw and re.search("[\u0621-\u064a][()]", raw) for raw, _ in pairs)
+    p = fit_profile(pairs)
+    drawn = {out for key, dist in p.counts.items() if "|x" not in key for out in dist}
+    assert drawn and not {out for out in drawn if re.search(r"[()]", out)}
+    assert p.output_for("ع", "init", "م") == "ع"
 
 
 def test_profile_json_round_trip_and_errors(tmp_path):

@@ -20,6 +20,7 @@ from egm_text.arabic import KASHIDA_RUN, glyph_units
 from egm_text.repair.profile import END, PUNCT_UNITS, FontProfile, _key, next_letter_context
 
 _TOKEN = re.compile(r"[\u0621-\u064A]+|.", re.S)
+_BRACKET = re.compile(r"[()\[\]]")
 
 
 def _units_with_context(clean: str) -> list[tuple[str, str, str]]:
@@ -100,6 +101,10 @@ def _align_line(
         obs = observed[k] if seen[k] or pieces[k] else ""
         obs = obs.replace("ئ", "") if u[0] != "ئ" else obs  # single kashida letters carry nothing
         if len(obs) > len(u) + 1:  # an alignment that swallowed a neighbour: not evidence
+            continue
+        if f != "x" and _BRACKET.search(obs):
+            # no glyph of a letter is drawn as a bracket: the extraction mirrors brackets and moves them
+            # (a list label `(م م)` comes out `(   )`), and the alignment slid a label's letter onto one
             continue
         result.append((u, f, n, obs))
     return result
