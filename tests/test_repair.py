@@ -318,6 +318,16 @@ def test_a_stop_glued_to_the_first_word_at_the_visual_left_ends_the_line(repaire
     assert text.endswith(".") and not text.startswith(".")  # the stop closes the line, whatever its order
 
 
+def test_a_paragraph_end_after_a_lost_final_letter_stays_the_line_end(repairer, raw_lines):
+    """`... في العرا .`: the space before the stop is the word's lost last letter (`العراق.`); the line still
+    ends its paragraph there, so no arrangement may move its last word elsewhere."""
+    repairer.transform(raw_lines[:1])
+    for line in ("الراهنة في العرا .", "وتابعت اللجنة الحالة الراهنة في العرا ."):
+        plan = repairer.orderer_.plan(line)
+        assert plan.arrangements and plan.loose is None
+        assert {end for _, _, end, _ in plan.arrangements} == {len(plan.pieces) - 1}
+
+
 def test_no_line_starts_with_a_lone_garbled_comma_or_semicolon(repairer, raw_lines):
     """`ل وينلغي  يجب تعييي ...`: the lone `ل` is a comma, which follows a word; it cannot open the line."""
     repairer.transform(raw_lines[:1])

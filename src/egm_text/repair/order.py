@@ -27,7 +27,7 @@ _IS_AR = re.compile(rf"[{_AR}]")
 _LTR = re.compile(r"[0-9A-Za-z]")
 _NOT_AR = re.compile(rf"[^{_AR}]")
 _END_LABEL = re.compile(rf"\)[{_AR}]{{1,2}}\(")
-_PARAGRAPH_END = re.compile(rf"[{_AR}]\.$")
+_PARAGRAPH_END = re.compile(rf"[{_AR}] ?\.$")
 _NUMBER_STOP = re.compile(r"(\d+)([.:])")
 _SCRIPT_CUT = re.compile(
     rf"(?<=[{_AR}\u064B-\u0652])(?=[^{_AR}0-9A-Za-z]*[0-9A-Za-z])"
@@ -489,6 +489,7 @@ class LineOrderRepairer:
         if _PARAGRAPH_END.search(line):
             # a raw line that ends in a word and its full stop, with no space after, is a paragraph's
             # last line and ends where its paragraph does: its runs may still be out of order, its end is not
+            # (a space before the stop is the word's lost last letter: `في العرا .` is `في العراق.`)
             arrangements = [a for a in arrangements if a[2] == len(pieces) - 1] or arrangements
             loose = None
         return OrderPlan(pieces, lead, forced, arrangements, opens, closes, loose, label)
