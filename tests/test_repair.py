@@ -328,6 +328,24 @@ def test_a_paragraph_end_after_a_lost_final_letter_stays_the_line_end(repairer, 
         assert {end for _, _, end, _ in plan.arrangements} == {len(plan.pieces) - 1}
 
 
+def test_a_stop_glued_to_a_document_symbol_at_the_visual_left_ends_the_line(repairer, raw_lines):
+    repairer.transform(raw_lines[:1])
+    plan = repairer.orderer_.plan(".(ABC/DEF/2019/3)وعرضت الأمانة قائمة الوثائق  -12")
+    assert [p.text for p in plan.lead] == ["."] and plan.pieces[0].text == "(ABC/DEF/2019/3)"
+    text = repairer.orderer_.choose(plan)[0]
+    assert text.startswith("12- ") and text.endswith("(ABC/DEF/2019/3).")
+
+
+def test_a_number_and_a_lone_symbol_are_two_runs_but_latin_words_keep_their_numbers(repairer, raw_lines):
+    repairer.transform(raw_lines[:1])
+    orderer = repairer.orderer_
+    plan = orderer.plan("(ABC/DEF/2019/3) 2021-2019الءبراء لل تر ")
+    assert orderer.choose(plan)[0].split() == ["الءبراء", "لل", "تر", "2019-2021", "(ABC/DEF/2019/3)"]
+    # an English title with a year inside is one left-to-right run: the year stays where it is
+    plan = orderer.plan("Guide on Evidence (Vienna, 2019) حسب الدليل")
+    assert "Guide on Evidence (Vienna, 2019)" in orderer.choose(plan)[0]
+
+
 def test_no_line_starts_with_a_lone_garbled_comma_or_semicolon(repairer, raw_lines):
     """`ل وينلغي  يجب تعييي ...`: the lone `ل` is a comma, which follows a word; it cannot open the line."""
     repairer.transform(raw_lines[:1])

@@ -47,7 +47,9 @@ EDGE_TOKENS = 2  # garbled tokens on each side of a join that the decoder reads 
 _ENDS_SENTENCE = re.compile(r"[.؟!:][\"'”»)]*$")  # a full stop, perhaps inside closing quotes
 _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2}")
-_LEADING_STOP = re.compile(rf"[.:؟!]+(?=[{_AR}])")  # a stop glued to the first word at the visual left
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+# a stop glued at the visual left to the first word, or to a document symbol in brackets (`.(UNODC/...)`)
+_LEADING_STOP = re.compile(rf"[.:؟!]+(?=[{_AR}]|\([A-Za-z])")
 
 
 @dataclass
@@ -262,7 +264,7 @@ class LineOrderRepairer:
         cuts = []
         kinds = _effective_kinds(pieces)
         for i in range(len(pieces) - 1):
-            if {kinds[i], kinds[i + 1]} == {"ar", "ltr"}:
+            if {kinds[i], kinds[i + 1]} == {"ar", "ltr"} or _number_meets_symbol(pieces, i):
                 cuts.append((i, FORCED))  # a change of direction always starts a new run
             elif pieces[i].gap == 0 and kinds[i] == kinds[i + 1] == "ar":
                 cuts.append((i, self.glued_prior))  # two runs emitted with no space between them
@@ -737,6 +739,21 @@ def _edge_word_cuts(pieces: list[Piece], taken: set[int]) -> list[int]:
         and moved.core not in GARBLED_MARKS
         and not (c == 0 and _conjoined(moved))
     ]
+
+
+def _number_meets_symbol(pieces: list[Piece], i: int) -> bool:
+    """Whether a number and a lone Latin token (a document symbol) part at a space after piece i: in an
+    Arabic line the space between them takes the line's direction, so they are two runs, drawn in reverse
+    (`(UNODC/CCPCJ/EG.4/2018/CRP.1) 2021-2018` is `2018-2021 (UNODC/...)`). Latin words next to each other
+    (a title, an English note) are one run with the numbers among them."""
+    a, b = pieces[i], pieces[i + 1]
+    if not a.gap or a.kind != "ltr" or b.kind != "ltr":
+        return False
+    latin = [bool(_LATIN_LETTER.search(p.text)) for p in (a, b)]
+    if latin[0] == latin[1]:
+        return False
+    far = i - 1 if latin[0] else i + 2  # the Latin token's other neighbour
+    return not (0 <= far < len(pieces) and _LATIN_LETTER.search(pieces[far].text))
 
 
 def _lone_head(pieces: list[Piece], i: int) -> bool:
