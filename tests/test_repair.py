@@ -232,6 +232,13 @@ def test_split_pieces_keeps_gaps():
     assert [(p.text, p.gap) for p in glued] == [("لأغراض", 1), ("إجرامية.", 0), ("التحريق", 1), ("بأدوات", 0)]
     # a bracket closing a Latin run stays with it, not with the Arabic word glued after it
     assert [p.text for p in split_pieces("التصد  (I-24/7)المنظومة")] == ["التصد", "(I-24/7)", "المنظومة"]
+    # a footnote mark cut in two by the runs' spaces is one token
+    assert [p.text for p in split_pieces(" ( 3) الاجتما .وعرد")][:1] == ["(3)"]
+
+
+def test_a_footnote_mark_at_the_visual_left_ends_the_line_whole(repairer, raw_lines):
+    text = repairer.transform(raw_lines[10:20] + [" ( 3) مراقب.وحضر الاجتما  ممنو عن منظمة  -14"])[-1]
+    assert text.startswith("14- وحضر الاجتماع") and text.endswith("مراقب. (3)")
 
 
 def test_a_stop_after_a_number_ends_the_sentence_before_the_next_arabic_word(repairer, raw_lines):

@@ -48,6 +48,7 @@ _ENDS_SENTENCE = re.compile(r"[.؟!:][\"'”»)]*$")  # a full stop, perhaps ins
 _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2}")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
+_NOTE_NUMBER = re.compile(r"\d{1,2}\)")
 # a stop glued at the visual left to the first word, or to a document symbol in brackets (`.(UNODC/...)`)
 _LEADING_STOP = re.compile(rf"[.:؟!]+(?=[{_AR}]|\([A-Za-z])")
 
@@ -88,6 +89,11 @@ def split_pieces(line: str) -> list[Piece]:
         got = _NUMBER_STOP.fullmatch(pieces[k].text)
         if got and pieces[k].gap and _IS_AR.match(pieces[k + 1].text):
             pieces[k : k + 1] = [Piece(got.group(1), 1), Piece(got.group(2), pieces[k].gap)]
+    # `( 2)`: a footnote mark the runs' spaces cut in two is one token (else its bracket, at the line's
+    # visual left, would be taken for a neutral closing the line)
+    for k in range(len(pieces) - 2, -1, -1):
+        if pieces[k].text == "(" and _NOTE_NUMBER.fullmatch(pieces[k + 1].text):
+            pieces[k : k + 2] = [Piece("(" + pieces[k + 1].text, pieces[k + 1].gap)]
     return pieces
 
 
