@@ -353,6 +353,15 @@ def test_a_number_and_a_lone_symbol_are_two_runs_but_latin_words_keep_their_numb
     assert "Guide on Evidence (Vienna, 2019)" in orderer.choose(plan)[0]
 
 
+def test_a_lone_letter_ending_the_raw_line_heads_the_word_its_first_token_ends(repairer, raw_lines):
+    """`لممارسينل ... التدريب ل`: the lone `ل` is the head of `للممارسين،` cut across the runs, so the first
+    token is not split into a garbled comma and a word (which read `التدريب،،`)."""
+    line = "لممارسينل ولا سيما في مجاع التحريق وتشجع الدوع على توفير التدريب ل "
+    text = repairer.transform(raw_lines[10:20] + [line])[-1]
+    assert repairer.orderer_.plan(line).pieces[0].text == "لممارسينل"
+    assert "للممارسين،" in text and "،،" not in text
+
+
 def test_no_line_starts_with_a_lone_garbled_comma_or_semicolon(repairer, raw_lines):
     """`ل وينلغي  يجب تعييي ...`: the lone `ل` is a comma, which follows a word; it cannot open the line."""
     repairer.transform(raw_lines[:1])

@@ -390,8 +390,12 @@ class LineOrderRepairer:
         pieces = reattach_conjunction(split_pieces(line))
         if not sound:
             # a lone letter opening the raw line is the tail of a word cut across runs, and the raw line's
-            # last token that word's head (`ى مع ... بما قتماة` is `بما يتماشى مع`): no two glued words
-            pieces = self.split_glued(pieces, keep=(len(pieces) - 1,) if _lone_head(pieces, 0) else ())
+            # last token that word's head (`ى مع ... بما قتماة` is `بما يتماشى مع`): no two glued words;
+            # so is a lone letter ending it that word's head, the first token its tail (`لممارسين ... التخصص ل`)
+            keep = {len(pieces) - 1} if _lone_head(pieces, 0) else set()
+            if len(pieces) > 2 and _lone_tail(pieces):
+                keep.add(0)
+            pieces = self.split_glued(pieces, keep=keep)
         if pieces and (stop := _LEADING_STOP.match(pieces[0].text)):  # `.الدوع`: the line's logical end
             pieces = [Piece(stop.group(), 0), Piece(pieces[0].text[stop.end() :], pieces[0].gap), *pieces[1:]]
         lead: list[Piece] = []
@@ -760,6 +764,11 @@ def _number_meets_symbol(pieces: list[Piece], i: int) -> bool:
         return False
     far = i - 1 if latin[0] else i + 2  # the Latin token's other neighbour
     return not (0 <= far < len(pieces) and _LATIN_LETTER.search(pieces[far].text))
+
+
+def _lone_tail(pieces: list[Piece]) -> bool:
+    """Whether the raw line ends in a lone Arabic letter: the head of a word cut across runs."""
+    return pieces[-1].kind == "ar" and len(pieces[-1].text) == 1
 
 
 def _lone_head(pieces: list[Piece], i: int) -> bool:
