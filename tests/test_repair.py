@@ -584,6 +584,10 @@ def test_a_rare_glyph_error_is_read_one_letter_away_and_flagged(repairer):
     assert decoder.decode_line("التوصيات والستنتاجات الأولية")[0] == "التوصيات والاستنتاجات الأولية"
     # and so is a common word behind a rare one that wordfreq keeps (a typo on the web)
     assert decoder.lexicon.respellings("المجتع")[0][0] == "المجتمع"
+    # a token no key explains that is a word as written (a heading in a sound font: this font never draws
+    # خ) is kept, and is no unknown word
+    text, words = decoder.decode_line("خامسا")
+    assert text == "خامسا" and words[0].known and words[0].confidence > 0.5
     # the order search only scores joins: there an unknown token keeps the price of an unknown one
     p = decoder.params
     assert decoder.score_tokens(["المععومات"]) == p.oov_logp + p.oov_char_logp * len("المععومات")
