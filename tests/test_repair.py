@@ -337,6 +337,10 @@ def test_a_paragraph_end_after_a_lost_final_letter_stays_the_line_end(repairer, 
 
 def test_a_stop_glued_to_a_document_symbol_at_the_visual_left_ends_the_line(repairer, raw_lines):
     repairer.transform(raw_lines[:1])
+    # and one glued to a number: `.2019ويرسلها إلى اللجنة في عا  ` ends `في عام 2019.`
+    plan = repairer.orderer_.plan(".2019ويرسلها إلى اللجنة في عا  ")
+    assert [p.text for p in plan.lead] == ["."]
+    assert repairer.orderer_.choose(plan)[0].split()[-1] == "2019."
     plan = repairer.orderer_.plan(".(ABC/DEF/2019/3)وعرضت الأمانة قائمة الوثائق  -12")
     assert [p.text for p in plan.lead] == ["."] and plan.pieces[0].text == "(ABC/DEF/2019/3)"
     text = repairer.orderer_.choose(plan)[0]

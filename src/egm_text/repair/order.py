@@ -49,8 +49,9 @@ _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2}")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _NOTE_NUMBER = re.compile(r"\d{1,2}\)")
-# a stop glued at the visual left to the first word, or to a document symbol in brackets (`.(UNODC/...)`)
-_LEADING_STOP = re.compile(rf"[.:؟!]+(?=[{_AR}]|\([A-Za-z])")
+# a stop glued at the visual left to the first word, a number (`.2021`) or a document symbol in brackets
+# (`.(UNODC/...)`): the line's logical end
+_LEADING_STOP = re.compile(rf"[.:؟!]+(?=[{_AR}0-9]|\([A-Za-z])")
 
 
 @dataclass
