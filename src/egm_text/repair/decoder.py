@@ -26,7 +26,7 @@ GLUED_WORD_MIN = 3
 _PIECE = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*|\s+|[^\s\u0621-\u064A]+")
 _AR_TOKEN = re.compile(r"[\u0621-\u064A][\u0621-\u065F\u0670]*")
 _SPACE_BEFORE_MARK = re.compile(r"(?<=\S)\s+([،؛.:])(?=\s|$)|(?<=\S)\s+(\))(?=[\s،؛.:]|$)")
-_LONE_CONJUNCTION = re.compile(r"(?<!\S)و (?=[\u0621-\u064A]{2}|\d)")
+_LONE_CONJUNCTION = re.compile(r"(?<!\S)و (?=[\u0621-\u064A]{2})")
 
 
 SHADDA_FATHA = "\u064e\u0651"  # (fatha, shadda: canonical order) the font draws this pair as the glyph it maps to `ا`
@@ -483,8 +483,8 @@ class Decoder:
                 out.append(joined)
         # a comma read from a garbled `ل` after a number or a bracket still had a space before it
         text = _SPACE_BEFORE_MARK.sub(r"\1\2", "".join(out).strip())
-        # the conjunction و is never written alone: one the runs left apart goes on the next word or number
-        # (`27 و 28` is `27 و28`; not in a list label such as `(و و)`)
+        # the conjunction و is not written alone before a word: one the runs left apart goes on it (not in a
+        # list label such as `(و و)`; before a number UN style keeps the space: `بين 15 و 24 عاما`)
         return _LONE_CONJUNCTION.sub("و", text), choices
 
 
