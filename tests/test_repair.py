@@ -370,7 +370,7 @@ def test_a_conjunction_the_runs_left_apart_goes_on_the_next_word(repairer, raw_l
     repairer.transform(raw_lines[:1])
     decode = repairer.decoder_.decode_line
     # before a number UN style keeps it apart (`بين 15 و 24 عاما`)
-    assert decode("المعرود  قومي 27 و 28 تموا/قولي ")[0] == "المعقودة يومي 27 و 28 تموز/يوليه"
+    assert decode("المعرود  قومي 15 و 16 تموا/قولي ")[0] == "المعقودة يومي 15 و 16 تموز/يوليه"
     assert decode("الدوع و المنظمات")[0] == "الدول والمنظمات"
     # a list label is no conjunction
     assert decode("(و و) قنلغي للدوع")[0].startswith("(و و) ينبغي")
@@ -591,8 +591,8 @@ def test_a_rare_glyph_error_is_read_one_letter_away_and_flagged(repairer):
     assert decoder.lexicon.respellings("المجتع")[0][0] == "المجتمع"
     # a token no key explains that is a word as written (a heading in a sound font: this font never draws
     # خ) is kept, and is no unknown word
-    text, words = decoder.decode_line("خامسا")
-    assert text == "خامسا" and words[0].known and words[0].confidence > 0.5
+    text, words = decoder.decode_line("خاتمة")
+    assert text == "خاتمة" and words[0].known and words[0].confidence > 0.5
     # the order search only scores joins: there an unknown token keeps the price of an unknown one
     p = decoder.params
     assert decoder.score_tokens(["المععومات"]) == p.oov_logp + p.oov_char_logp * len("المععومات")

@@ -467,7 +467,7 @@ class Decoder:
                 for wc in words:
                     if not wc.known and wc.text == wc.garbled and self.is_known(wc.text):
                         # kept as written, and a word the lexicon has (a heading drawn by a sound font:
-                        # `خامسا`, whose خ this font never draws): as sure as its lead over the runners-up
+                        # `خاتمة`, whose خ this font never draws): as sure as its lead over the runners-up
                         wc.known = True
                         margin = wc.score - wc.alternatives[0][1] if wc.alternatives else 10.0
                         wc.confidence = 1.0 / (1.0 + math.exp(-margin))

@@ -49,7 +49,7 @@ _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2}")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _NOTE_NUMBER = re.compile(r"\d{1,2}\)")
-# a stop glued at the visual left to the first word, a number (`.2021`) or a document symbol in brackets
+# a stop glued at the visual left to the first word, a number (`.2019`) or a document symbol in brackets
 # (`.(UNODC/...)`): the line's logical end
 _LEADING_STOP = re.compile(rf"[.:؟!]+(?=[{_AR}0-9]|\([A-Za-z])")
 
@@ -90,7 +90,7 @@ def split_pieces(line: str) -> list[Piece]:
         got = _NUMBER_STOP.fullmatch(pieces[k].text)
         if got and pieces[k].gap and _IS_AR.match(pieces[k + 1].text):
             pieces[k : k + 1] = [Piece(got.group(1), 1), Piece(got.group(2), pieces[k].gap)]
-    # `( 2)`: a footnote mark the runs' spaces cut in two is one token (else its bracket, at the line's
+    # `( 3)`: a footnote mark the runs' spaces cut in two is one token (else its bracket, at the line's
     # visual left, would be taken for a neutral closing the line)
     for k in range(len(pieces) - 2, -1, -1):
         if pieces[k].text == "(" and _NOTE_NUMBER.fullmatch(pieces[k + 1].text):
@@ -392,7 +392,7 @@ class LineOrderRepairer:
         if not sound:
             # a lone letter opening the raw line is the tail of a word cut across runs, and the raw line's
             # last token that word's head (`ى مع ... بما قتماة` is `بما يتماشى مع`): no two glued words;
-            # so is a lone letter ending it that word's head, the first token its tail (`لممارسين ... التخصص ل`)
+            # so is a lone letter ending it that word's head, the first token its tail (`لممارسين ... التدريب ل`)
             keep = {len(pieces) - 1} if _lone_head(pieces, 0) else set()
             if len(pieces) > 2 and _lone_tail(pieces):
                 keep.add(0)
