@@ -16,6 +16,7 @@ from egm_text.repair.learn import fit_profile
 from egm_text.repair.order import (
     LineOrderRepairer,
     _edge_word_cuts,
+    _number_meets_symbol,
     fix_numbers_and_brackets,
     reattach_conjunction,
     split_pieces,
@@ -352,9 +353,13 @@ def test_a_number_and_a_lone_symbol_are_two_runs_but_latin_words_keep_their_numb
     orderer = repairer.orderer_
     plan = orderer.plan("(ABC/DEF/2019/3) 2021-2019الءبراء لل تر ")
     assert orderer.choose(plan)[0].split() == ["الءبراء", "لل", "تر", "2019-2021", "(ABC/DEF/2019/3)"]
-    # an English title with a year inside is one left-to-right run: the year stays where it is
+    # an English title with a year inside is one left-to-right run: the year stays where it is; so do a
+    # number after a single Latin word and a year in a bracketed citation
     plan = orderer.plan("Guide on Evidence (Vienna, 2019) حسب الدليل")
     assert "Guide on Evidence (Vienna, 2019)" in orderer.choose(plan)[0]
+    for latin in ("Windows 10", "(ABC, 2019)", "See the 2019 report"):
+        pieces = orderer.plan(f"في الدوع {latin} باستخدام ").pieces
+        assert not [i for i in range(len(pieces) - 1) if _number_meets_symbol(pieces, i)], latin
 
 
 def test_a_lone_letter_ending_the_raw_line_heads_the_word_its_first_token_ends(repairer, raw_lines):
@@ -589,10 +594,13 @@ def test_a_rare_glyph_error_is_read_one_letter_away_and_flagged(repairer):
     assert decoder.decode_line("التوصيات والستنتاجات الأولية")[0] == "التوصيات والاستنتاجات الأولية"
     # and so is a common word behind a rare one that wordfreq keeps (a typo on the web)
     assert decoder.lexicon.respellings("المجتع")[0][0] == "المجتمع"
-    # a token no key explains that is a word as written (a heading in a sound font: this font never draws
-    # خ) is kept, and is no unknown word
-    text, words = decoder.decode_line("خاتمة")
-    assert text == "خاتمة" and words[0].known and words[0].confidence > 0.5
+    # a token no key explains that is a word as written (a heading in a sound font: this font draws medial
+    # س as ت) is kept, and is no unknown word; a rare one (wordfreq keeps junk) stays unknown
+    assert not decoder.lexicon.candidates(decoder.key("خامسا"))
+    text, words = decoder.decode_line("خامسا")
+    assert text == "خامسا" and words[0].known and words[0].confidence > 0.5
+    text, words = decoder.decode_line("ككك")
+    assert text == "ككك" and not words[0].known
     # the order search only scores joins: there an unknown token keeps the price of an unknown one
     p = decoder.params
     assert decoder.score_tokens(["المععومات"]) == p.oov_logp + p.oov_char_logp * len("المععومات")

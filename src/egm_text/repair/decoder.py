@@ -465,9 +465,10 @@ class Decoder:
                 bare = [DIACRITICS.sub("", t) for t in toks]
                 words = self.decode_tokens(bare, gaps)
                 for wc in words:
-                    if not wc.known and wc.text == wc.garbled and self.is_known(wc.text):
-                        # kept as written, and a word the lexicon has (a heading drawn by a sound font:
-                        # `خاتمة`, whose خ this font never draws): as sure as its lead over the runners-up
+                    if not wc.known and wc.text == wc.garbled and self.word_logp(wc.text) >= self.params.rare_logp:
+                        # kept as written, and a word the lexicon has, not a rare one (a heading drawn by a sound
+                        # font: `خامسا`, whose medial س this font draws as ت): as sure as its lead over the
+                        # runners-up (wordfreq keeps rare junk such as `ككك`, which stays unknown)
                         wc.known = True
                         margin = wc.score - wc.alternatives[0][1] if wc.alternatives else 10.0
                         wc.confidence = 1.0 / (1.0 + math.exp(-margin))

@@ -104,8 +104,11 @@ def _align_line(
             continue
         if f != "x" and _BRACKET.search(obs):
             # no glyph of a letter is drawn as a bracket: the extraction mirrors brackets and moves them
-            # (a list label `(م م)` comes out `(   )`), and the alignment slid a label's letter onto one
-            continue
+            # (a list label `(م م)` comes out `(   )`), and the alignment slid a label's letter onto one;
+            # what else it shows is the letter's own glyph, a bracket alone is no evidence
+            obs = _BRACKET.sub("", obs)
+            if not obs:
+                continue
         result.append((u, f, n, obs))
     return result
 

@@ -48,10 +48,12 @@ _ENDS_SENTENCE = re.compile(r"[.؟!:][\"'”»)]*$")  # a full stop, perhaps ins
 _PARA_MARKER = re.compile(r"-\s*\d{1,3}|\d{1,3}\s*-")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2}")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
-_NOTE_NUMBER = re.compile(r"\d{1,2}\)")
+_NOTE_NUMBER = re.compile(r"\d{1,2}\)[.،؛:]?")
+_SYMBOL = re.compile(r"\([A-Za-z][\w.\-]*/[\w./\-]*\)[.،؛]?", re.ASCII)  # a document symbol: (UNODC/CCPCJ/...)
+_BARE_NUMBER = re.compile(r"\d[\d\-–/.,]*")
 # a stop glued at the visual left to the first word, a number (`.2019`) or a document symbol in brackets
 # (`.(UNODC/...)`): the line's logical end
-_LEADING_STOP = re.compile(rf"[.:؟!]+(?=[{_AR}0-9]|\([A-Za-z])")
+_LEADING_STOP = re.compile(rf"[.:؟!]+(?=[{_AR}]|\d{{2}}|\([A-Za-z])")
 
 
 @dataclass
@@ -753,17 +755,20 @@ def _edge_word_cuts(pieces: list[Piece], taken: set[int]) -> list[int]:
 
 
 def _number_meets_symbol(pieces: list[Piece], i: int) -> bool:
-    """Whether a number and a lone Latin token (a document symbol) part at a space after piece i: in an
-    Arabic line the space between them takes the line's direction, so they are two runs, drawn in reverse
-    (`(UNODC/CCPCJ/EG.4/2018/CRP.1) 2021-2018` is `2018-2021 (UNODC/...)`). Latin words next to each other
-    (a title, an English note) are one run with the numbers among them."""
+    """Whether a bare number and a document symbol in brackets part at a space after piece i: in an Arabic
+    line the space between them takes the line's direction, so they are two runs, drawn in reverse
+    (`(UNODC/CCPCJ/EG.4/2018/CRP.1) 2021-2018` is `2018-2021 (UNODC/...)`). A number among Latin words (a
+    title, an English note, `Windows 10`, `(UNODC, 2019)`) is one run with them, so only a whole bracketed
+    symbol counts, and only where the number's other neighbour is no Latin word."""
     a, b = pieces[i], pieces[i + 1]
     if not a.gap or a.kind != "ltr" or b.kind != "ltr":
         return False
-    latin = [bool(_LATIN_LETTER.search(p.text)) for p in (a, b)]
-    if latin[0] == latin[1]:
+    if _SYMBOL.fullmatch(a.text) and _BARE_NUMBER.fullmatch(b.text):
+        far = i + 2
+    elif _BARE_NUMBER.fullmatch(a.text) and _SYMBOL.fullmatch(b.text):
+        far = i - 1
+    else:
         return False
-    far = i - 1 if latin[0] else i + 2  # the Latin token's other neighbour
     return not (0 <= far < len(pieces) and _LATIN_LETTER.search(pieces[far].text))
 
 
