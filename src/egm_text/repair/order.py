@@ -503,8 +503,9 @@ class LineOrderRepairer:
                 arrangements.append((score, bounds[-1][0], bounds[0][1], tuple(idx)))
         if _PARAGRAPH_END.search(line):
             # a raw line that ends in a word and its full stop, with no space after, is a paragraph's
-            # last line and ends where its paragraph does: its runs may still be out of order, its end is not
-            # (a space before the stop is the word's lost last letter: `في العرا .` is `في العراق.`)
+            # last line and ends where its paragraph does (a space before the stop is the word's lost last
+            # letter: `في العرا .` is `في العراق.`): only arrangements that end there stay, which without
+            # numbers or Latin text is the raw order (with them none does, and all stay)
             arrangements = [a for a in arrangements if a[2] == len(pieces) - 1] or arrangements
             loose = None
         return OrderPlan(pieces, lead, forced, arrangements, opens, closes, loose, label)
