@@ -328,8 +328,7 @@ class Decoder:
         while j > 0:
             i, w, s, scored, known = back[j]  # type: ignore[misc]
             alts = sorted(scored, key=lambda kv: -kv[1])[1:4]  # the runners-up: ranked only on the best path
-            margin = s - alts[0][1] if alts else 10.0
-            conf = 1.0 / (1.0 + math.exp(-margin)) if known else 0.0
+            conf = _lead_confidence(s, alts) if known else 0.0
             out.append(WordChoice(" ".join(toks[i:j]), w, s, conf, alts, known))
             j = i
         return out[::-1]
@@ -469,9 +468,7 @@ class Decoder:
                         # kept as written, and a word the lexicon has, not a rare one (a heading drawn by a sound
                         # font: `خامسا`, whose medial س this font draws as ت): as sure as its lead over the
                         # runners-up (wordfreq keeps rare junk such as `ككك`, which stays unknown)
-                        wc.known = True
-                        margin = wc.score - wc.alternatives[0][1] if wc.alternatives else 10.0
-                        wc.confidence = 1.0 / (1.0 + math.exp(-margin))
+                        wc.known, wc.confidence = True, _lead_confidence(wc.score, wc.alternatives)
                 if bare != toks:
                     _put_back_marks(words, toks)
                 choices.extend(words)
@@ -487,6 +484,16 @@ class Decoder:
         # the conjunction و is not written alone before a word: one the runs left apart goes on it (not in a
         # list label such as `(و و)`; before a number UN style keeps the space: `بين 15 و 24 عاما`)
         return _LONE_CONJUNCTION.sub("و", text), choices
+
+
+def confidence(margin: float) -> float:
+    """A choice's probability against its runner-up alone: the logistic of its lead in log-probability."""
+    return 1.0 / (1.0 + math.exp(-margin))
+
+
+def _lead_confidence(score: float, alternatives: list[tuple[str, float]]) -> float:
+    """A word's confidence from its lead over its best runner-up (10, all but sure, without one)."""
+    return confidence(score - alternatives[0][1] if alternatives else 10.0)
 
 
 def _closes_quote(piece: str, after: list[str]) -> bool:

@@ -22,7 +22,14 @@ from pathlib import Path
 
 from egm_text.arabic import KASHIDA_RUN, strip_marks
 from egm_text.errors import NotFittedError, ProfileError
-from egm_text.repair.decoder import MAX_SPAN, Decoder, DecoderParams, WordChoice, without_garbled_mark
+from egm_text.repair.decoder import (
+    MAX_SPAN,
+    Decoder,
+    DecoderParams,
+    WordChoice,
+    confidence,
+    without_garbled_mark,
+)
 from egm_text.repair.garbledness import (
     GARBLED_DOCUMENT,
     GARBLED_LINE,
@@ -111,7 +118,7 @@ class LineRepair:
             self.line,
             self.raw,
             self.text,
-            1.0 if sure else round(1.0 / (1.0 + math.exp(-self.order_margin)), 3),
+            1.0 if sure else round(confidence(self.order_margin), 3),
             None if sure else round(self.order_margin, 3),
             alternatives,
         )
