@@ -606,6 +606,18 @@ def test_a_rare_glyph_error_is_read_one_letter_away_and_flagged(repairer):
     assert decoder.score_tokens(["المععومات"]) == p.oov_logp + p.oov_char_logp * len("المععومات")
 
 
+def test_generated_clitic_forms_keep_arabic_clitic_order():
+    """wordfreq lists some forms with a conjunction or preposition before the article (`والكتاب`,
+    `بالكتاب`); a clitic generated in front of those must still come first in Arabic order: `وبالكتاب`, never
+    `بوالكتاب` or `ببالكتاب`."""
+    from egm_text.repair.lexicon import with_proclitics
+
+    logp = {"الكتاب": -6.0, "والكتاب": -8.0, "بالكتاب": -8.0, "للكتاب": -8.0, "كتاب": -6.0}
+    out = with_proclitics(logp, n_stems=10)
+    assert {"وبالكتاب", "فبالكتاب", "وللكتاب", "بالكتاب", "ككتاب"} <= set(out) | set(logp)
+    assert not {"بوالكتاب", "ووالكتاب", "لوالكتاب", "ببالكتاب", "كبالكتاب", "وببالكتاب", "بللكتاب"} & set(out)
+
+
 def test_domain_words_missing_from_wordfreq_are_decoded(repairer, tmp_path, monkeypatch):
     """Words of the domain text that wordfreq's list lacks are indexed too (and cached next to the
     lexicon), so the decoder reaches them."""
