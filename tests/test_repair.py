@@ -16,6 +16,7 @@ from egm_text.repair.learn import fit_profile
 from egm_text.repair.order import (
     LineOrderRepairer,
     _edge_word_cuts,
+    _join,
     _number_meets_symbol,
     fix_numbers_and_brackets,
     reattach_conjunction,
@@ -653,18 +654,27 @@ def test_a_line_starts_where_it_continues_the_line_before(repairer, raw_lines):
 HELD_OUT_LINES = (82, 541, 531)  # read by a repairer fitted without their units (with them, it would know the lines)
 
 
-@pytest.fixture(scope="module")
-def held_out_document(gold, raw_lines):
-    """The bundled document repaired by a repairer fitted without the units of HELD_OUT_LINES."""
+def _held_out(gold, raw_lines, held_out):
+    """The bundled document repaired by a repairer fitted without the units of the `held_out` lines."""
     from egm_text.document import Document
     from egm_text.pipeline import process
 
-    units = {gold[n].unit for n in HELD_OUT_LINES} | {"url"}
+    units = {gold[n].unit for n in held_out} | {"url"}
     train = [(raw_lines[n - 1], r.clean) for n, r in gold.items() if r.unit not in units]
     rep = GlyphRepairer(profile=None).fit([raw for raw, _ in train], [clean for _, clean in train])
     doc = Document.from_text("\n".join(raw_lines))
     process(doc, rep)
     return rep, doc
+
+
+@pytest.fixture(scope="module")
+def held_out_document(gold, raw_lines):
+    return _held_out(gold, raw_lines, HELD_OUT_LINES)
+
+
+@pytest.fixture(scope="module")
+def paragraph_40_held_out(gold, raw_lines):
+    return _held_out(gold, raw_lines, (1016,))
 
 
 def test_a_last_word_drawn_as_a_run_of_its_own_goes_first(held_out_document, gold, raw_lines):
@@ -682,6 +692,27 @@ def test_a_last_word_drawn_as_a_run_of_its_own_goes_first(held_out_document, gol
     assert _edge_word_cuts(split_pieces("وقد أسهم ما سبق في"), set()) == [3]
     assert _edge_word_cuts(split_pieces("ما سبق  في"), set()) == []
     assert _edge_word_cuts(split_pieces(".ل وهو متاح عند الطلب"), set()) == [3]  # no comma moves
+
+
+def test_a_false_end_of_a_first_reading_does_not_bend_the_next_line(paragraph_40_held_out, gold, raw_lines):
+    """Line 1016 (`لتدريب ... من او  على مواصلة ... وا`) read alone ends `... الجريمة السيبرانية`, and the first
+    reading of the next line bends to continue that false end: its first word goes last (`بغرض ... الاختصاص`).
+    A second reading, where each line also leads into the first reading of the next, puts `الاختصاص` back
+    first, and the final reading of 1016 ends `... إلى خبراء من` before it. (Its `ذوي` still comes first: the
+    double space after it reads as its lost last letter, not as where the runs meet.)"""
+    rep, doc = paragraph_40_held_out
+    orderer = rep.orderer_
+    plans = {n: orderer.plan(raw_lines[n - 1]) for n in (1015, 1016, 1018, 1019)}
+    first = {1015: orderer.choose(plans[1015]).pieces}
+    first[1016] = orderer.choose(plans[1016], first[1015]).pieces
+    first[1018] = orderer.choose(plans[1018], first[1016]).pieces
+    first[1019] = orderer.choose(plans[1019], first[1018]).pieces
+    assert rep.decoder_.decode_line(_join(first[1016]))[0].endswith("الجريمة السيبرانية")
+    assert not first[1018][0].text.startswith("الاختصا")  # bent
+    second = orderer.choose(plans[1018], first[1016], first[1019]).pieces
+    assert second[0].text.startswith("الاختصا")
+    assert norm_line(doc.repaired[1018]) == norm_line(gold[1018].clean)
+    assert doc.repaired[1016].endswith("الجريمة السيبرانية إلى خبراء من")
 
 
 def test_the_last_line_of_a_unit_may_start_after_its_garbled_semicolon(held_out_document, gold):

@@ -394,14 +394,26 @@ class GlyphRepairer:
         following: dict[int, list] = {}
         plans: dict[int, OrderPlan] = {}  # each line's arrangements are searched once, for both readings
         if self.order_lines and (self.lookahead or lo > 0):
+            ahead = range(ctx_lo, ctx_hi if self.lookahead else lo)
             previous = None
-            for i in range(ctx_lo, ctx_hi if self.lookahead else lo):
+            for i in ahead:
                 k = todo[i]
                 plans[k] = self.orderer_.plan(
                     lines[k], opens=start_line + k in opener_lines, closes=closes(i), sound=sound[k]
                 )
                 previous = self.orderer_.choose(plans[k], previous).pieces
                 following[k] = previous
+            if self.lookahead:
+                # a second reading, each line now also leading into the first reading of the next: a false end
+                # in a first reading bends the next line's first reading to continue it (the next line's first
+                # word moved to its end: `... السيبرانية` + `بغرض ... الاختصاص`), which the next line's own
+                # next line then mends, so the final pass meets a truer next start
+                previous, second = None, {}
+                for i in ahead:
+                    k = todo[i]
+                    after = following.get(todo[i + 1]) if i + 1 < ctx_hi and not closes(i) else None
+                    previous = second[k] = self.orderer_.choose(plans[k], previous, after).pieces
+                following = second
         out: list[tuple[int, LineRepair]] = []
         previous = None
         if lo > 0 and start_line + todo[lo - 1] not in job.ordered_lines:
