@@ -426,7 +426,7 @@ _PROCLITICS = {"و": 0.08, "ف": 0.02, "ب": 0.03, "ل": 0.03, "ك": 0.01, "وب
                "فل": 0.002, "وك": 0.002}  # fmt: skip
 
 # proclitics before the article: a conjunction (و ف) first, then a preposition (ب ك ل; ل + ال is written لل)
-_ARTICLE_CLITICS = re.compile(r"(?:([وف]?)(?:([بك]?)ال|(ل)ل))?")
+_ARTICLE_CLITICS = re.compile(r"([وف]?)(?:([بك]?)ال|(ل)ل)")
 
 
 def with_proclitics(logp: dict[str, float], *, n_stems: int = 25_000) -> dict[str, float]:
@@ -441,11 +441,12 @@ def with_proclitics(logp: dict[str, float], *, n_stems: int = 25_000) -> dict[st
     stems = sorted(logp.items(), key=lambda kv: -kv[1])[:n_stems]
     out: dict[str, float] = {}
     for stem, lp in stems:
-        conjunction, preposition, lam = _ARTICLE_CLITICS.match(stem).groups()  # (it matches '' at worst)
-        if conjunction:
+        carried = _ARTICLE_CLITICS.match(stem)
+        if carried and carried.group(1):  # a conjunction: nothing goes before it
             continue
+        preposition = bool(carried and (carried.group(2) or carried.group(3)))
         for clitic, p in _PROCLITICS.items():
-            if (preposition or lam) and clitic not in ("و", "ف"):
+            if preposition and clitic not in ("و", "ف"):
                 continue
             if stem.startswith("ال") and clitic.endswith("ل"):
                 word = clitic + stem[1:]  # ل + الجريمة -> للجريمة
