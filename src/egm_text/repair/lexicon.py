@@ -27,7 +27,7 @@ from egm_text.arabic import glyph_units
 from egm_text.repair.profile import FontProfile, next_letter_context
 from egm_text.repair.spelling import CharModel, respell
 
-LEXICON_VERSION = 13
+LEXICON_VERSION = 14
 _SPACES = re.compile(r"\s+")
 
 
@@ -425,31 +425,34 @@ def wordfreq_logp(n_words: int = 1_000_000) -> dict[str, float]:
 _PROCLITICS = {"و": 0.08, "ف": 0.02, "ب": 0.03, "ل": 0.03, "ك": 0.01, "وب": 0.01, "ول": 0.01, "فب": 0.002,
                "فل": 0.002, "وك": 0.002}  # fmt: skip
 
-# proclitics before the article: a conjunction (و ف) first, then a preposition (ب ك ل; ل + ال is written لل)
-_ARTICLE_CLITICS = re.compile(r"([وف]?)(?:([بك]?)ال|(ل)ل)")
+# proclitics before the article: a conjunction (و ف) first, then a preposition (ب ل; ل + ال is written لل).
+# (ك is left out: `وكالة`, `كاليفورنيا` begin as ك + the article would)
+_ARTICLE_CLITICS = re.compile(r"(?P<conjunction>[وف]?)(?:(?P<preposition>ب?)ال|(?P<lam>ل)ل)")
 
 
 def with_proclitics(logp: dict[str, float], *, n_stems: int = 25_000) -> dict[str, float]:
     """Conjunction and preposition forms (و ف ب ل ك and pairs) of frequent words wordfreq lacks.
 
     wordfreq lists the clitic forms it has seen; rarer combinations (`وللتعجيل`) are generated from the
-    most frequent stems, with the clitic's rough probability. `ل` + `ال` is written `لل`. A stem that carries
-    clitics before its article keeps Arabic clitic order: a conjunction goes before a preposition (`وبالطفل`),
-    nothing before a conjunction (never `بوالطفل`) or a second preposition (`ببالطفل`). (A few words only look
-    so, `والد`, `بالغ`: they keep the clitic forms wordfreq lists, and get no others.)
+    most frequent stems, with the clitic's rough probability. `ل` + `ال` is written `لل` (and `ل` + `الل`
+    `لل`: `للجنة`). A stem that carries clitics before its article keeps Arabic clitic order: a conjunction goes
+    before a preposition (`وبالطفل`), nothing before a conjunction (never `بوالطفل`) or a second preposition
+    (`ببالطفل`). Some words only look so (`والد`, `والي`, `بالغ`): they keep the forms wordfreq lists, and get
+    no others (or, after what looks like a preposition, only و/ف).
     """
     stems = sorted(logp.items(), key=lambda kv: -kv[1])[:n_stems]
     out: dict[str, float] = {}
     for stem, lp in stems:
         carried = _ARTICLE_CLITICS.match(stem)
-        if carried and carried.group(1):  # a conjunction: nothing goes before it
+        if carried and carried["conjunction"]:  # nothing goes before a conjunction
             continue
-        preposition = bool(carried and (carried.group(2) or carried.group(3)))
+        preposition = bool(carried and (carried["preposition"] or carried["lam"]))
         for clitic, p in _PROCLITICS.items():
             if preposition and clitic not in ("و", "ف"):
                 continue
             if stem.startswith("ال") and clitic.endswith("ل"):
-                word = clitic + stem[1:]  # ل + الجريمة -> للجريمة
+                # ل + الجريمة -> للجريمة; ل + اللجنة -> للجنة (the article's lam merges with the next)
+                word = clitic + stem[2 if stem.startswith("الل") else 1 :]
             else:
                 word = clitic + stem
             if word not in logp and word not in out:
