@@ -610,13 +610,16 @@ def test_a_rare_glyph_error_is_read_one_letter_away_and_flagged(repairer):
 def test_generated_clitic_forms_keep_arabic_clitic_order():
     """wordfreq lists some forms with a conjunction or preposition before the article (`والكتاب`,
     `بالكتاب`); a clitic generated in front of those must still come first in Arabic order: `وبالكتاب`, never
-    `بوالكتاب` or `ببالكتاب`."""
+    `بوالكتاب` or `ببالكتاب`. `ل` meets the article as `لل`, and an article before `ل` as `لل` too (`للجنة`)."""
     from egm_text.repair.lexicon import with_proclitics
 
-    logp = {"الكتاب": -6.0, "والكتاب": -8.0, "بالكتاب": -8.0, "للكتاب": -8.0, "كتاب": -6.0}
+    logp = {"الكتاب": -6.0, "والكتاب": -8.0, "بالكتاب": -8.0, "للكتاب": -8.0, "كتاب": -6.0, "اللجنة": -6.0,
+            "وكالة": -7.0}  # fmt: skip
     out = with_proclitics(logp, n_stems=10)
-    assert {"وبالكتاب", "فبالكتاب", "وللكتاب", "بالكتاب", "ككتاب"} <= set(out) | set(logp)
+    assert {"وبالكتاب", "فبالكتاب", "وللكتاب", "ككتاب", "وبكتاب", "بالكتاب"} <= set(out) | set(logp)
+    assert {"للجنة", "وللجنة", "باللجنة", "بوكالة", "لوكالة"} <= set(out)  # (وكالة: و and ك are its letters)
     assert not {"بوالكتاب", "ووالكتاب", "لوالكتاب", "ببالكتاب", "كبالكتاب", "وببالكتاب", "بللكتاب"} & set(out)
+    assert not [w for w in out if "للل" in w]
 
 
 def test_domain_words_missing_from_wordfreq_are_decoded(repairer, tmp_path, monkeypatch):
@@ -674,6 +677,7 @@ def held_out_document(gold, raw_lines):
 
 @pytest.fixture(scope="module")
 def paragraph_40_held_out(gold, raw_lines):
+    # (a profile of its own: on a fresh cache, one more lexicon index to build, some 30 s)
     return _held_out(gold, raw_lines, (1016,))
 
 
@@ -702,16 +706,14 @@ def test_a_false_end_of_a_first_reading_does_not_bend_the_next_line(paragraph_40
     double space after it reads as its lost last letter, not as where the runs meet.)"""
     rep, doc = paragraph_40_held_out
     orderer = rep.orderer_
-    plans = {n: orderer.plan(raw_lines[n - 1]) for n in (1015, 1016, 1018, 1019)}
-    first = {1015: orderer.choose(plans[1015]).pieces}
-    first[1016] = orderer.choose(plans[1016], first[1015]).pieces
+    plans = {n: orderer.plan(raw_lines[n - 1]) for n in (1016, 1018, 1019)}
+    first = {1016: orderer.choose(plans[1016]).pieces}
     first[1018] = orderer.choose(plans[1018], first[1016]).pieces
     first[1019] = orderer.choose(plans[1019], first[1018]).pieces
     assert rep.decoder_.decode_line(_join(first[1016]))[0].endswith("الجريمة السيبرانية")
     assert not first[1018][0].text.startswith("الاختصا")  # bent
     second = orderer.choose(plans[1018], first[1016], first[1019]).pieces
     assert second[0].text.startswith("الاختصا")
-    assert norm_line(doc.repaired[1018]) == norm_line(gold[1018].clean)
     assert doc.repaired[1016].endswith("الجريمة السيبرانية إلى خبراء من")
 
 

@@ -378,11 +378,16 @@ class GlyphRepairer:
         return self._repair_part(replace(job, todo=todo), first, first + len(own))
 
     def _repair_part(self, job: _Job, lo: int, hi: int) -> list[tuple[int, LineRepair]]:
-        """Order and decode the lines todo[lo:hi]: a first reading of every line (and of one line
-        on each side), so that each line's end can be matched to the next start, then the final pass.
+        """Order and decode the lines todo[lo:hi]. Every line (and one line on each side) is read twice
+        first: a first reading, each line after the line before, and a second, each line also leading into
+        the next line's first reading; the final pass then matches each line's end to the next line's second
+        reading.
 
-        A part that starts a unit comes out exactly as in one pass over all lines; elsewhere its first
-        line continues the first reading of the line before instead of its final one.
+        Where two parts meet at a unit's start, both come out exactly as in one pass over all lines (the
+        unit's first line continues no line, and the line before it leads into none); elsewhere the later
+        part's first line continues the second reading of the line before instead of its final one, and
+        the earlier part's last line leads into a second reading of the next line made without that line's
+        own next line.
         """
         lines, todo, start_line, opener_lines = job.lines, job.todo, job.start_line, job.opener_lines
 
@@ -390,13 +395,18 @@ class GlyphRepairer:
             return i + 1 < len(todo) and start_line + todo[i + 1] in opener_lines
 
         ctx_lo, ctx_hi = max(0, lo - 1), min(len(todo), hi + 1)
+
+        def next_reading(i: int, readings: dict[int, list]) -> list | None:
+            """The reading of the line after todo[i] that its end should lead into (none after a unit's end)."""
+            return readings.get(todo[i + 1]) if i + 1 < ctx_hi and not closes(i) else None
+
         sound = {k: self._sound(lines[k]) for k in todo[ctx_lo:ctx_hi]}  # asked by the plan and the decoding
         following: dict[int, list] = {}
-        plans: dict[int, OrderPlan] = {}  # each line's arrangements are searched once, for both readings
+        plans: dict[int, OrderPlan] = {}  # each line's arrangements are searched once, for all its readings
         if self.order_lines and (self.lookahead or lo > 0):
-            ahead = range(ctx_lo, ctx_hi if self.lookahead else lo)
+            context = range(ctx_lo, ctx_hi if self.lookahead else lo)
             previous = None
-            for i in ahead:
+            for i in context:
                 k = todo[i]
                 plans[k] = self.orderer_.plan(
                     lines[k], opens=start_line + k in opener_lines, closes=closes(i), sound=sound[k]
@@ -408,11 +418,11 @@ class GlyphRepairer:
                 # in a first reading bends the next line's first reading to continue it (the next line's first
                 # word moved to its end: `... السيبرانية` + `بغرض ... الاختصاص`), which the next line's own
                 # next line then mends, so the final pass meets a truer next start
-                previous, second = None, {}
-                for i in ahead:
+                previous = None
+                second: dict[int, list] = {}
+                for i in context:
                     k = todo[i]
-                    after = following.get(todo[i + 1]) if i + 1 < ctx_hi and not closes(i) else None
-                    previous = second[k] = self.orderer_.choose(plans[k], previous, after).pieces
+                    previous = second[k] = self.orderer_.choose(plans[k], previous, next_reading(i, following)).pieces
                 following = second
         out: list[tuple[int, LineRepair]] = []
         previous = None
@@ -428,7 +438,7 @@ class GlyphRepairer:
             if n in job.ordered_lines:
                 text, previous = fix_numbers_and_brackets(KASHIDA_RUN.sub("", raw)), None
             elif self.order_lines:
-                after = following.get(todo[i + 1]) if i + 1 < ctx_hi and not closes(i) else None
+                after = next_reading(i, following)
                 plan = plans.get(k) or self.orderer_.plan(
                     raw, opens=n in opener_lines, closes=closes(i), sound=sound[k]
                 )
