@@ -405,25 +405,28 @@ class GlyphRepairer:
         plans: dict[int, OrderPlan] = {}  # each line's arrangements are searched once, for all its readings
         if self.order_lines and (self.lookahead or lo > 0):
             context = range(ctx_lo, ctx_hi if self.lookahead else lo)
-            previous = None
             for i in context:
                 k = todo[i]
                 plans[k] = self.orderer_.plan(
                     lines[k], opens=start_line + k in opener_lines, closes=closes(i), sound=sound[k]
                 )
-                previous = self.orderer_.choose(plans[k], previous).pieces
-                following[k] = previous
+
+            def reading(ahead: dict[int, list] | None) -> dict[int, list]:
+                """Each context line after the line before, leading into `ahead`'s reading of the next."""
+                got: dict[int, list] = {}
+                previous = None
+                for i in context:
+                    after = next_reading(i, ahead) if ahead is not None else None
+                    previous = got[todo[i]] = self.orderer_.choose(plans[todo[i]], previous, after).pieces
+                return got
+
+            following = reading(None)
             if self.lookahead:
                 # a second reading, each line now also leading into the first reading of the next: a false end
                 # in a first reading bends the next line's first reading to continue it (the next line's first
                 # word moved to its end: `... السيبرانية` + `بغرض ... الاختصاص`), which the next line's own
                 # next line then mends, so the final pass meets a truer next start
-                previous = None
-                second: dict[int, list] = {}
-                for i in context:
-                    k = todo[i]
-                    previous = second[k] = self.orderer_.choose(plans[k], previous, next_reading(i, following)).pieces
-                following = second
+                following = reading(following)
         out: list[tuple[int, LineRepair]] = []
         previous = None
         if lo > 0 and start_line + todo[lo - 1] not in job.ordered_lines:
