@@ -521,11 +521,32 @@ class LineOrderRepairer:
         """The planned line's best arrangement given its neighbours: its text and logical pieces, and how
         far ahead of the best other arrangement it scored (see `OrderChoice`); that arrangement's text too
         where the lead is below `explain_below`."""
-        pieces = plan.pieces
-        if not pieces:
+        if not plan.pieces:
             return OrderChoice("", [])
-        if previous and _latin_words(previous[-1]) and _latin_words(pieces[0]):
+        if previous and _latin_words(previous[-1]) and _latin_words(plan.pieces[0]):
             return self._latin_continued(plan, following, explain_below)
+        best_score, best_sets, second_score, second_sets = self._rank(plan, previous, following)
+        text, logical = self._render(plan, best_sets)
+        if second_sets is None or second_score == -math.inf:
+            return OrderChoice(text, logical)
+        margin = best_score - second_score
+        return OrderChoice(text, logical, margin, self._render(plan, second_sets)[0] if margin < explain_below else None)
+
+    def reading(
+        self, plan: OrderPlan, previous: list[Piece] | None = None, following: list[Piece] | None = None
+    ) -> list[Piece]:
+        """The logical pieces of what `choose` would choose: all that a reading of a line for its neighbours'
+        sake needs (no text to render, no runner-up)."""
+        if not plan.pieces or (previous and _latin_words(previous[-1]) and _latin_words(plan.pieces[0])):
+            return self.choose(plan, previous, following).pieces
+        cuts = self._rank(plan, previous, following)[1]
+        return [p for seg in reversed(_segments(plan.pieces, list(cuts))) for p in seg]
+
+    def _rank(
+        self, plan: OrderPlan, previous: list[Piece] | None, following: list[Piece] | None
+    ) -> tuple[float, tuple[int, ...], float, tuple[int, ...] | None]:
+        """The best arrangement's score and cuts, and the best other one's (-inf and None without one)."""
+        pieces = plan.pieces
         arrangements = plan.arrangements
         if previous and plan.loose is not None and not plan.opens:
             arrangements = arrangements + self._continued_rotations(plan, previous)
@@ -555,11 +576,7 @@ class LineOrderRepairer:
                 best_score, best_sets = total, idx
             elif total > second_score and idx != best_sets:
                 second_score, second_sets = total, idx
-        text, logical = self._render(plan, best_sets)
-        if second_sets is None or second_score == -math.inf:
-            return OrderChoice(text, logical)
-        margin = best_score - second_score
-        return OrderChoice(text, logical, margin, self._render(plan, second_sets)[0] if margin < explain_below else None)
+        return best_score, best_sets, second_score, second_sets
 
     def _render(self, plan: OrderPlan, cuts: Sequence[int]) -> tuple[str, list[Piece]]:
         """The line with its raw segments (cut after the pieces at `cuts`) in logical order, as text and

@@ -417,7 +417,7 @@ class GlyphRepairer:
                 previous = None
                 for i in context:
                     after = next_reading(i, ahead) if ahead is not None else None
-                    previous = got[todo[i]] = self.orderer_.choose(plans[todo[i]], previous, after).pieces
+                    previous = got[todo[i]] = self.orderer_.reading(plans[todo[i]], previous, after)
                 return got
 
             following = reading(None)
