@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from egm_text.evaluate import load_gold, score_repair
-from tests.conftest import DEV, RAW
+from tests.conftest import CLEAN_DIR, DEV, RAW
 
 CLI = [sys.executable, "-m", "egm_text.cli"]
 
@@ -57,6 +57,18 @@ def test_windows_1256_and_utf16_inputs_are_converted(tmp_path):
         r = run_cli("repair", str(p))
         assert r.returncode == 0, r.stderr
         assert r.stdout.strip() == text.strip()
+
+
+def test_a_long_output_to_a_pipe_arrives_whole(tmp_path):
+    """The command ends without the interpreter's teardown: what it wrote to a pipe must all be there."""
+    clean = sorted(CLEAN_DIR.glob("*.txt"))[0].read_text(encoding="utf-8")
+    lines = [line for line in clean.split("\n") if line.strip()][:400]
+    p = tmp_path / "clean.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert p.stat().st_size > 64 * 1024  # more than a pipe and a write buffer hold
+    r = run_cli("repair", str(p))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:-1] == lines
 
 
 def test_repair_writes_line_preserving_output_and_audit(tmp_path):

@@ -323,6 +323,19 @@ def main() -> None:
         if code == 130:
             err().print("aborted")
         sys.exit(code)
+    _exit_at_once()
+
+
+def _exit_at_once() -> None:
+    """End a command that succeeded without tearing its objects down one by one: a repair leaves millions of
+    memo entries behind, and freeing them cost a twentieth of a document's warm repair. Every output file
+    is written and closed by now (`atomic_writer`), and nothing of the process runs at exit."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a reader that went away (`| head`): what it did not take is lost, as a failed write says
+        os._exit(1)
+    os._exit(0)
 
 
 if __name__ == "__main__":
