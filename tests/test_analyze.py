@@ -139,6 +139,14 @@ def test_figures_written(result):
                 assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_figures_are_the_same_bytes_each_run(dev_units, result, tmp_path):
+    """No date or random ids in a figure: the same units give the same files (datasets diff cleanly)."""
+    again = analyze_units(dev_units, seed=0, out_dir=tmp_path)
+    for name, paths in result.figures.items():
+        for p, q in zip(sorted(paths), sorted(again.figures[name]), strict=True):
+            assert p.read_bytes() == q.read_bytes(), p.name
+
+
 CUSTOM = """\
 version: "0.1-test"
 themes:

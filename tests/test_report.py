@@ -102,6 +102,16 @@ def test_report_is_self_contained_rtl_and_offline(reports):
     assert not list(reports["full"].parent.glob(".report.html.*.tmp"))  # atomic: no temp file left
 
 
+def test_embedded_font_is_the_same_bytes_each_run():
+    """The font subset keeps the font's own date, not the run's: the same report text gives the same file."""
+    from egm_text.report import _font_face, amiri_font_face
+
+    first = amiri_font_face("الأمم المتحدة")
+    _font_face.cache_clear()
+    time.sleep(1.1)  # (the timestamp a subset would take from the clock has whole seconds)
+    assert first and amiri_font_face("الأمم المتحدة") == first
+
+
 def test_report_has_overview_units_and_line_anchors(reports, pipeline_result):
     res, frames, _ = pipeline_result
     page = reports["plain"].read_text(encoding="utf-8")

@@ -411,6 +411,7 @@ def _font_face(chars: frozenset[str]) -> str:
             sub.populate(unicodes=sorted(ord(c) for c in chars))
             sub.subset(font)
             font.flavor = "woff"
+            font.recalcTimestamp = False  # the font's own date, not the run's: a report is the same bytes each run
             buf = io.BytesIO()
             font.save(buf)
         except Exception:  # a broken font file must not cost the report
