@@ -539,8 +539,7 @@ class LineOrderRepairer:
         sake needs (no text to render, no runner-up)."""
         if not plan.pieces or (previous and _latin_words(previous[-1]) and _latin_words(plan.pieces[0])):
             return self.choose(plan, previous, following).pieces
-        cuts = self._rank(plan, previous, following)[1]
-        return [p for seg in reversed(_segments(plan.pieces, list(cuts))) for p in seg]
+        return _logical_pieces(plan.pieces, self._rank(plan, previous, following)[1])
 
     def _rank(
         self, plan: OrderPlan, previous: list[Piece] | None, following: list[Piece] | None
@@ -599,7 +598,7 @@ class LineOrderRepairer:
                     out.append("" if glue else "   ")  # a join's width says nothing (3 = unknown)
             out.append(_join(seg))
         text = plan.label + "".join(out) + closing_marks
-        return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
+        return fix_numbers_and_brackets(text), _logical_pieces(pieces, cuts)
 
     def _opening_cuts(self, pieces: list[Piece], taken: Iterable[int]) -> list[int]:
         """Single spaces (not in `taken`) after which a word stands that opens sentences and units well
@@ -807,6 +806,11 @@ def _segments(pieces: list[Piece], cut_after: list[int]) -> list[list[Piece]]:
         start = c + 1
     segs.append(pieces[start:])
     return segs
+
+
+def _logical_pieces(pieces: list[Piece], cut_after: Sequence[int]) -> list[Piece]:
+    """The pieces in logical order once cut after the pieces at `cut_after`: the last raw segment first."""
+    return [p for seg in reversed(_segments(pieces, list(cut_after))) for p in seg]
 
 
 def _join(seg: list[Piece]) -> str:
