@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -106,7 +107,8 @@ def other_documents() -> dict:
         for held in HELD_OUT:
             rest = "\n".join(f.read_text(encoding="utf-8") for f in files if f.name != held)
             lm = DomainLM().fit([rest], line_starts_are_sentences=True)
-            repairer_module.bundled_lm = lambda lm=lm: lm
+            # a fresh copy for each repairer, as `bundled_lm` gives: a repairer fits its profile's lines into it
+            repairer_module.bundled_lm = lambda lm=lm: pickle.loads(pickle.dumps(lm))
             paras = [textwrap.wrap(p, 95) for p in root.joinpath("corpus", held).read_text(encoding="utf-8").split("\n")]
             clean = [line for p in paras for line in p]
             last = [k == len(p) - 1 for p in paras for k in range(len(p))]
