@@ -645,7 +645,7 @@ def test_a_line_starts_where_it_continues_the_line_before(repairer, raw_lines):
     rep = GlyphRepairer(profile="un")
     rep.transform(raw_lines[:1])
     rep._prefetch(raw_lines)
-    rep._use_document_ngrams(rep._document_ngrams(raw_lines))  # the model the repair of the document uses
+    rep._use_document_ngrams(rep._read_document(raw_lines).grams)  # the model the repair of the document uses
     orderer = rep.orderer_
     previous = orderer.order(raw_lines[974])[1]
     line = raw_lines[976]
@@ -749,6 +749,27 @@ def test_text_garbled_by_the_profile_comes_back():
     assert score_repair(gold, dict(enumerate(garbled)))["arabic_bag_WER"] > 0.4
     repaired = GlyphRepairer(profile="un", order_lines=False).transform(garbled)
     assert score_repair(gold, dict(enumerate(repaired)))["arabic_bag_WER"] < 0.08
+
+
+def test_garbled_lines_in_logical_order_are_left_in_order(repairer, raw_lines):
+    """Garbled text whose lines already read in logical order (clean UN text garbled by the profile's
+    channel, each line with its trailing space) is repaired as a PDF's lines are: no line is rotated. The
+    bundled report, a fifth of whose lines came out rotated, still gets the order search."""
+    import textwrap
+
+    from egm_text.repair.simulate import garble_lines
+    from tests.conftest import CLEAN_DIR
+
+    text = (CLEAN_DIR / "un_sc_documents_2015.txt").read_text(encoding="utf-8")
+    paras = [textwrap.wrap(p, 95) for p in text.split("\n")[:80]]
+    clean = [line for p in paras for line in p if not re.search(r"[0-9A-Za-z]", line)][:120]
+    garbled = [g + " " for g in garble_lines(clean, load_default_profile(), seed=1)]
+    assert len(garbled) >= 80
+    repairer.transform(garbled)
+    reading = repairer._read_document(garbled)
+    assert reading.in_order() and reading.lines >= 80
+    assert repairer.transform(garbled) == GlyphRepairer(profile="un", order_lines=False).transform(garbled)
+    assert not repairer._read_document(raw_lines).in_order()
 
 
 def test_a_repairer_reads_each_text_afresh(raw_lines):

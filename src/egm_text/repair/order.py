@@ -287,8 +287,9 @@ class LineOrderRepairer:
             cuts = [c for c in cuts if c[1] == FORCED or c in keep]
         return cuts
 
-    def runs(self, line: str) -> list[list[str]]:
-        """Arabic token runs of a raw line that no candidate cut splits: their order is logical.
+    def runs(self, line: str) -> tuple[list[list[str]], bool | None]:
+        """Arabic token runs of a raw line that no candidate cut splits: their order is logical; and whether
+        the line was written out rotated (None for a line of fewer than three pieces: too short to tell).
 
         A line whose ends join well may be rotated at any single space (see `rotation_cuts`), so none
         of its word pairs is certain: it has no runs. Counting them anyway would vouch for the raw
@@ -296,7 +297,8 @@ class LineOrderRepairer:
         """
         pieces = self.split_glued(reattach_conjunction(split_pieces(line)))
         if self.wraps(pieces, self.rotation_evidence):
-            return []
+            return [], True
+        rotated = False if len(pieces) >= 3 else None
         cut_after = {c for c, _ in self.candidate_cuts(pieces, limit=False)}
         runs: list[list[str]] = [[]]
         for i, p in enumerate(pieces):
@@ -306,7 +308,7 @@ class LineOrderRepairer:
                 runs.append([])
             if i in cut_after and runs[-1]:
                 runs.append([])
-        return [r for r in runs if r]
+        return [r for r in runs if r], rotated
 
     def wraps(self, pieces: list[Piece], needed: float) -> bool:
         """Whether the line's last tokens followed by its first ones read at least `needed` better
