@@ -772,6 +772,23 @@ def test_garbled_lines_in_logical_order_are_left_in_order(repairer, raw_lines):
     assert not repairer._read_document(raw_lines).in_order()
 
 
+def test_lines_stripped_of_their_end_space_are_still_ordered(raw_lines, gold):
+    """An extraction that strips the space ending each line inside a paragraph leaves no line end to read:
+    the report with its lines stripped is read as such (its line ends are no evidence that a line was cut),
+    and its dev lines come out nearly as well as with the spaces (Arabic WER 3.3% against 2.7%, in-sample;
+    4.2% when every end is taken for a cut)."""
+    from egm_text.pipeline import repair_lines
+
+    stripped = [line.rstrip() for line in raw_lines]
+    repairer = GlyphRepairer(profile="un")
+    repairer.transform(stripped[:1])
+    assert not repairer._read_document(stripped).spaced_ends()
+    assert repairer._read_document(raw_lines).spaced_ends()
+    out = repair_lines(stripped, repairer)
+    rows = {n: r for n, r in gold.items() if r.unit != "url"}
+    assert score_repair(rows, {n: out[n - 1][0] for n in rows})["arabic_WER"] < 0.037
+
+
 def test_a_repairer_reads_each_text_afresh(raw_lines):
     """What one call learned of its document (words, pairs) is no evidence for the next text: a text
     repaired after another comes out as from a fresh repairer."""

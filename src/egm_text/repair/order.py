@@ -164,6 +164,9 @@ class LineOrderRepairer:
         self.mark_start_prior = mark_start_prior
         self.continued_rotation_evidence = continued_rotation_evidence  # see `_continued_rotations`
         self.opening_rotation_evidence = opening_rotation_evidence  # see `plan`
+        # the text keeps the space that ends a line inside a paragraph (see `plan`); an extraction that strips
+        # it leaves no line end to read, and every line would look cut in the middle
+        self.spaced_ends = True
         self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, bool]] = {}
         self._single: dict[tuple[str, ...], float] = {}
         self._openings: dict[str, float] = {}
@@ -418,7 +421,9 @@ class LineOrderRepairer:
         # line without it ends in the middle of the logical line: it came out in several runs
         # (numbers and Latin words always make several runs, and then the end says nothing more)
         # (a line that ends with a full stop ends its sentence, as the last line of a unit does)
-        unspaced_end = not closes and not forced and line[-1:] not in (" ", "\t") and not _ENDS_SENTENCE.search(line)
+        unspaced_end = (
+            self.spaced_ends and not closes and not forced and line[-1:] not in (" ", "\t") and not _ENDS_SENTENCE.search(line)
+        )
         rotated_bonus = 0.0
         if not closes and not forced:
             rotated_bonus = self.unspaced_end_bonus if unspaced_end else self.spaced_end_prior
