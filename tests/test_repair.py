@@ -789,6 +789,21 @@ def test_lines_stripped_of_their_end_space_are_still_ordered(raw_lines, gold):
     assert score_repair(rows, {n: out[n - 1][0] for n in rows})["arabic_WER"] < 0.037
 
 
+def test_a_text_with_its_spaces_collapsed_still_gets_its_lost_letters_back(raw_lines, gold):
+    """An extraction or a copy that collapses runs of spaces hides every lost final letter's space (`المتحد `
+    + gap is then `المتحد` + gap): a single gap is no evidence against the letter any more. The report with
+    its spaces collapsed: dev lines' Arabic bag WER 1.6% in-sample (2.8% when a single gap still counted
+    against a lost letter; 0.8% with the spaces)."""
+    from egm_text.pipeline import repair_lines
+    from egm_text.repair.repairer import shows_wide_gaps
+
+    collapsed = [re.sub(" +", " ", line) for line in raw_lines]
+    assert shows_wide_gaps(raw_lines) and not shows_wide_gaps(collapsed)
+    out = repair_lines(collapsed, GlyphRepairer(profile="un"))
+    rows = {n: r for n, r in gold.items() if r.unit != "url"}
+    assert score_repair(rows, {n: out[n - 1][0] for n in rows})["arabic_bag_WER"] < 0.022
+
+
 def test_a_repairer_reads_each_text_afresh(raw_lines):
     """What one call learned of its document (words, pairs) is no evidence for the next text: a text
     repaired after another comes out as from a fresh repairer."""
