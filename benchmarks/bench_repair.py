@@ -124,12 +124,10 @@ def other_documents() -> dict:
             last = [k == len(p) - 1 for p in paras for k in range(len(p))]
             garbled = [g if end else g + " " for g, end in zip(garble_lines(clean, profile, seed=1), last, strict=True)]
             base = len(gold)
+            bare = [not re.search(r"[0-9A-Za-z]", c) for c in clean]  # no numbers or Latin text
             # as the report's extraction writes a line drawn as two runs: the garbled line and its end space
             # turned at a character, anywhere in its middle three fifths (a word may be cut in two)
-            turn = [
-                not end and not re.search(r"[0-9A-Za-z]", c) and draw.random() < ROTATED_SHARE
-                for c, end in zip(clean, last, strict=True)
-            ]
+            turn = [b and not end and draw.random() < ROTATED_SHARE for b, end in zip(bare, last, strict=True)]
             cuts = [draw.randrange(len(g) // 5, 4 * len(g) // 5) if t else 0 for g, t in zip(garbled, turn, strict=True)]
             written = [g[c:] + g[:c] for g, c in zip(garbled, cuts, strict=True)]
             for k, (g, o, r) in enumerate(
@@ -143,7 +141,7 @@ def other_documents() -> dict:
                 gold[base + k] = GoldRow(base + k, clean[k], "")
                 glyph[base + k], ordered[base + k], as_garbled[base + k] = g, o, garbled[k]
                 rotated[base + k] = r
-                if not re.search(r"[0-9A-Za-z]", clean[k]):
+                if bare[k]:
                     plain.add(base + k)
                 if turn[k]:
                     turned.add(base + k)

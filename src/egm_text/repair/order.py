@@ -605,7 +605,7 @@ class LineOrderRepairer:
                     out.append("" if glue else "   ")  # a join's width says nothing (3 = unknown)
             out.append(_join(seg))
         text = plan.label + "".join(out) + closing_marks
-        return fix_numbers_and_brackets(text), _logical_pieces(pieces, cuts)
+        return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
 
     def _opening_cuts(self, pieces: list[Piece], taken: Iterable[int]) -> list[int]:
         """Single spaces (not in `taken`) after which a word stands that opens sentences and units well

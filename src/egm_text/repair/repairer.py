@@ -520,9 +520,11 @@ def _without_gc() -> Iterator[None]:
 
 
 PARALLEL_MIN_LINES = 200  # below this, starting a second process costs more than it saves
-# a garbled text reads in logical order when it has enough lines to tell and fewer than 8% of them were
-# written out rotated: text extracted the way the bundled report was shows 23%, lines in order 2-3% by chance
-IN_ORDER_MIN_LINES, IN_ORDER_MAX_ROTATED = 40, 0.08
+# what a garbled text's layout says is read off this many lines at least (fewer: the report's layout is assumed)
+LAYOUT_MIN_LINES = 40
+# a garbled text reads in logical order when fewer than 8% of its lines were written out rotated: text extracted
+# the way the bundled report was shows 23%, lines in order 2-3% by chance
+IN_ORDER_MAX_ROTATED = 0.08
 SPACED_ENDS_MIN = 0.2  # a text whose lines end with a space this often or more keeps the line-end space
 WIDE_GAPS_MIN = 0.1  # a garbled text with a wide gap in this share of its lines or more keeps its spaces
 
@@ -532,7 +534,7 @@ def shows_wide_gaps(lines: Sequence[str]) -> bool:
     lines of the bundled report show one (613 of 790 Arabic lines of four words or more); a text whose spaces
     were collapsed shows none (too few lines to tell: kept)."""
     long = [line for line in lines if has_arabic(line) and len(line.split()) >= 4]
-    return len(long) < IN_ORDER_MIN_LINES or sum("  " in line.strip() for line in long) >= WIDE_GAPS_MIN * len(long)
+    return len(long) < LAYOUT_MIN_LINES or sum("  " in line.strip() for line in long) >= WIDE_GAPS_MIN * len(long)
 
 
 @dataclass
@@ -553,11 +555,11 @@ class DocumentReading:
     def spaced_ends(self) -> bool:
         """Whether the text keeps the space that ends a line inside a paragraph (most of the bundled report's
         lines end with one: 537 of 803); an extraction that strips it leaves under a fifth (too few lines to tell: kept)."""
-        return self.lines < IN_ORDER_MIN_LINES or self.spaced >= SPACED_ENDS_MIN * self.lines
+        return self.lines < LAYOUT_MIN_LINES or self.spaced >= SPACED_ENDS_MIN * self.lines
 
     def in_order(self) -> bool:
         """Whether the lines already read in logical order: hardly any was written out rotated."""
-        return self.lines >= IN_ORDER_MIN_LINES and self.rotated < IN_ORDER_MAX_ROTATED * self.lines
+        return self.lines >= LAYOUT_MIN_LINES and self.rotated < IN_ORDER_MAX_ROTATED * self.lines
 
 
 @dataclass
