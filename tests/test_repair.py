@@ -459,6 +459,7 @@ def test_a_line_ordered_by_a_narrow_margin_is_uncertain_and_the_audit_gives_the_
     from collections import Counter
 
     from egm_text.evaluate import tokens
+    from egm_text.pipeline import line_stats
     from egm_text.repair.repairer import ORDER_UNCERTAIN_BELOW
 
     by_line = {r.line: r for r in repaired_document}
@@ -478,6 +479,10 @@ def test_a_line_ordered_by_a_narrow_margin_is_uncertain_and_the_audit_gives_the_
     assert sum(r.order_margin < ORDER_UNCERTAIN_BELOW for r in right) <= 0.15 * len(right)
     assert all(r.verdict == "uncertain" and r.order_alternative for r in flagged)
     assert alternative_is_gold >= 1
+    # a word the dataset counts as low-confidence makes its line uncertain (one threshold for both)
+    stats = line_stats(repaired_document)
+    assert all(by_line[n].verdict == "uncertain" for n, (_, _, low) in stats.items() if low)
+    assert any(low for _, _, low in stats.values())
     # so the uncertain lines point a reader to most of what is left wrong
     figures = uncertain_figures(gold, {r.line: r.text for r in repaired_document}, {r.line: r.verdict for r in repaired_document})
     assert figures["uncertain_lines"] < 0.3 and figures["arabic_word_errors_in_them"] > 0.5, figures

@@ -38,7 +38,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
         "or a line order chosen by a narrow margin; the audit trail has the runner-up).",
     ),
     "confidence": ("float64", "Mean word confidence of the repair over the unit (1.0 = unchanged)."),
-    "low_confidence_words": ("Int64", "Number of words repaired with confidence below 0.6."),
+    "low_confidence_words": ("Int64", "Number of words repaired with confidence below 0.5 (such a word makes its line uncertain)."),
     "urls": ("string", "Link URLs annotating the unit (JSON list)."),
     "footnote_refs": ("string", "Footnote numbers referenced in the unit (JSON list)."),
     "lineno": ("Int64", "Source line number (lines table)."),

@@ -15,7 +15,7 @@ from pathlib import Path
 from egm_text.document import Document, SourceLine, Unit
 from egm_text.errors import InputError
 from egm_text.repair import GlyphRepairer, LineRepair, default_repairer, write_audit
-from egm_text.repair.repairer import unrepaired_text
+from egm_text.repair.repairer import UNCERTAIN_BELOW, unrepaired_text
 from egm_text.segment import segment
 from egm_text.segment.markers import SECTION_WORDS, SUBSECTION_WORDS, strip_marker
 from egm_text.textio import read_text
@@ -185,7 +185,7 @@ def line_stats(repairs: list[LineRepair]) -> dict[int, tuple[str, float, int]]:
     out = {}
     for r in repairs:
         confs = [w.confidence for w in r.words]
-        out[r.line] = (r.verdict, sum(confs) / len(confs) if confs else 1.0, sum(c < 0.6 for c in confs))
+        out[r.line] = (r.verdict, sum(confs) / len(confs) if confs else 1.0, sum(c < UNCERTAIN_BELOW for c in confs))
     return out
 
 

@@ -23,9 +23,10 @@ from typing import Any
 import pandas as pd
 
 from egm_text import __version__
+from egm_text.repair.repairer import UNCERTAIN_BELOW
 from egm_text.textio import atomic_writer
 
-LOW_CONFIDENCE = 0.6  # as in pipeline.line_stats: a word below this counts as low-confidence
+LOW_CONFIDENCE = UNCERTAIN_BELOW  # as in pipeline.line_stats: a word below this counts as low-confidence
 MAX_TABLE_ROWS = 200  # similar pairs and topics shown in the report (the dataset has them all)
 FONT_STACK = '"Amiri", "Noto Naskh Arabic", "Arial", "Tahoma", "Segoe UI", system-ui, sans-serif'
 KIND_NAMES = {
