@@ -450,6 +450,35 @@ def test_the_order_choice_is_scored_against_the_best_arrangement_that_orders_the
     assert orderer.choose(alone, explain_below=9.0)[:3] == ("one two three", pieces, math.inf)
 
 
+def test_a_single_space_after_a_lines_last_word_leaves_no_room_for_a_lost_final_letter(repairer, raw_lines):
+    """A lost final letter shows as a space. A line inside a paragraph ends with one space of its own, so a
+    last word followed by a single space lost none (`الوضع خطير`, not `خطيرة`). Where the order repair cuts a
+    line, the word that ends it in logical order keeps what followed it in the raw line: a single space at
+    the cut leaves no room for a lost letter either; a wide gap there says nothing (runs meet there too)."""
+    from egm_text.repair.order import OrderPlan, line_end_gap
+
+    repairer.transform(raw_lines[:1])  # loads the profile
+    decoder = repairer.decoder_
+    assert decoder.decode_line("إن الويع خطير")[0] == "إن الوضع خطيرة"  # a line's end alone says nothing
+    assert decoder.decode_line("إن الويع خطير", end_gap=1)[0] == "إن الوضع خطير"
+    lines = ["قالت إن الويع خطير ", "جدا في ه ه المنطرة."]
+    for order_lines in (True, False):
+        assert GlyphRepairer(profile="un", order_lines=order_lines).transform(lines)[0] == "قالت إن الوضع خطير"
+    assert line_end_gap(1, spaced_end=True) == 1
+    assert line_end_gap(2, spaced_end=True) == line_end_gap(1, spaced_end=False) == line_end_gap(0, spaced_end=True) == 0
+    orderer = repairer.orderer_
+    pieces = split_pieces("إن الويع  خطير جدا ")
+    assert [p.gap for p in pieces] == [1, 2, 1, 0]
+    plan = OrderPlan(pieces, [], [], [(1.0, 0, 3, ()), (3.0, 1, 0, (0,))], False, False, end_gap=1)
+    assert orderer.choose(plan).end_gap == 1  # `إن` ends the line, a single space after it in the raw line
+    plan.arrangements = [(1.0, 0, 3, ()), (3.0, 2, 1, (1,))]
+    assert orderer.choose(plan).end_gap == 0  # `الويع` ends it: a wide gap after it
+    plan.arrangements = [(3.0, 0, 3, ())]
+    assert orderer.choose(plan).end_gap == 1  # uncut: the raw line's end
+    plan.closes = True
+    assert orderer.choose(plan).end_gap == 0  # the last line of a unit has no end space of its own
+
+
 def test_a_line_ordered_by_a_narrow_margin_is_uncertain_and_the_audit_gives_the_other_order(
     repaired_document, gold
 ):

@@ -422,8 +422,12 @@ class Decoder:
                         prev_word[end] = w
         return back
 
-    def decode_line(self, line: str) -> tuple[str, list[WordChoice]]:
-        """Repair one garbled line (already in logical order); non-Arabic text is kept as it is."""
+    def decode_line(self, line: str, end_gap: int = 0) -> tuple[str, list[WordChoice]]:
+        """Repair one garbled line (already in logical order); non-Arabic text is kept as it is.
+
+        `end_gap` 1 says the line's last word was followed by a single space in the garbled text, where a lost
+        final letter would have left two (see `order.line_end_gap`); 0 says nothing, as a line's end does.
+        """
         pieces = _PIECE.findall(KASHIDA_RUN.sub("", line).strip())
         items: list[tuple[str, object]] = []  # ("run", (tokens, gaps)) | ("lit", text) | ("space", n)
         for k, piece in enumerate(pieces):
@@ -451,6 +455,8 @@ class Decoder:
                 elif stop and items and items[-1][0] == "run":
                     items[-1][1][1][-1] = 1  # type: ignore[index]
                 items.append(("lit", piece))
+        if end_gap == 1 and items and items[-1][0] == "run":
+            items[-1][1][1][-1] = end_gap  # type: ignore[index]
         out: list[str] = []
         choices: list[WordChoice] = []
         for kind, value in items:

@@ -515,7 +515,7 @@ class LineOrderRepairer:
             # numbers or Latin text is the raw order (with them none does, and all stay)
             arrangements = [a for a in arrangements if a[2] == len(pieces) - 1] or arrangements
             loose = None
-        return OrderPlan(pieces, lead, forced, arrangements, opens, closes, loose, label)
+        return OrderPlan(pieces, lead, forced, arrangements, opens, closes, loose, label, len(line) - len(line.rstrip(" ")))
 
     def choose(
         self,
@@ -534,10 +534,11 @@ class LineOrderRepairer:
             return self._latin_continued(plan, following, explain_below)
         best_score, best_sets, second_score, second_sets = self._rank(plan, previous, following)
         text, logical = self._render(plan, best_sets)
+        end = self._end_gap(plan, best_sets)
         if second_sets is None or second_score == -math.inf:
-            return OrderChoice(text, logical)
+            return OrderChoice(text, logical, end_gap=end)
         margin = best_score - second_score
-        return OrderChoice(text, logical, margin, self._render(plan, second_sets)[0] if margin < explain_below else None)
+        return OrderChoice(text, logical, margin, self._render(plan, second_sets)[0] if margin < explain_below else None, end)
 
     def reading(
         self, plan: OrderPlan, previous: list[Piece] | None = None, following: list[Piece] | None = None
@@ -606,6 +607,16 @@ class LineOrderRepairer:
             out.append(_join(seg))
         text = plan.label + "".join(out) + closing_marks
         return fix_numbers_and_brackets(text), [p for seg in logical for p in seg]
+
+    def _end_gap(self, plan: OrderPlan, cuts: Sequence[int]) -> int:
+        """The spaces the garbled text shows after the word that ends the line in logical order, past those
+        of the line's own end (see `Decoder.decode_line`): a cut's gap, or the raw line's end; 0 for unknown."""
+        if plan.lead or not plan.pieces:
+            return 0
+        if cuts:  # the first raw segment ends the line; a single space there held no lost letter besides the cut
+            last = plan.pieces[cuts[0]]
+            return 1 if last.kind == "ar" and last.gap == 1 else 0
+        return line_end_gap(plan.end_gap, spaced_end=self.spaced_ends and not plan.closes)
 
     def _opening_cuts(self, pieces: list[Piece], taken: Iterable[int]) -> list[int]:
         """Single spaces (not in `taken`) after which a word stands that opens sentences and units well
@@ -701,6 +712,7 @@ class OrderPlan:
     closes: bool
     loose: tuple[float, frozenset[int]] | None = None  # a rotation's score but its cut's, and the cuts taken
     label: str = ""  # a list label that opens the line, as drawn: `)أ( `
+    end_gap: int = 0  # spaces after the raw line's last piece
 
 
 class OrderChoice(NamedTuple):
@@ -712,6 +724,14 @@ class OrderChoice(NamedTuple):
     pieces: list[Piece]
     margin: float = math.inf
     runner_up: str | None = None
+    end_gap: int = 0
+
+
+def line_end_gap(trailing: int, *, spaced_end: bool) -> int:
+    """The gap after a line's last word, read from the spaces that end the raw line: a line inside a paragraph
+    ends with one space of its own (`spaced_end`), so a single one there leaves no room for a lost final
+    letter (1, a plain gap). More say nothing (0): two runs that meet at the line's end leave spaces too."""
+    return 1 if spaced_end and trailing == 1 else 0
 
 
 def _effective_kinds(pieces: list[Piece]) -> list[str]:

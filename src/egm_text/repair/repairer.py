@@ -45,6 +45,7 @@ from egm_text.repair.order import (
     OrderPlan,
     fix_numbers_and_brackets,
     glue_points,
+    line_end_gap,
     split_pieces,
 )
 from egm_text.repair.profile import FontProfile, default_training_text, load_default_profile
@@ -465,7 +466,13 @@ class GlyphRepairer:
                 choice = self.orderer_.choose(plan, previous, after, explain_below=ORDER_UNCERTAIN_BELOW)
                 text, previous = choice.text, choice.pieces
                 steps.append("order")
-            repaired, words = self._read(text, sound[k])
+            if choice is not None:
+                end_gap = choice.end_gap
+            elif n in job.ordered_lines:
+                end_gap = 0
+            else:
+                end_gap = line_end_gap(len(raw) - len(raw.rstrip(" ")), spaced_end=self.orderer_.spaced_ends and not closes(i))
+            repaired, words = self._read(text, sound[k], end_gap)
             if not sound[k]:
                 steps.append("decode")
             verdict = "repaired"
@@ -482,9 +489,9 @@ class GlyphRepairer:
             out.append((k, repair))
         return out
 
-    def _read(self, text: str, sound: bool) -> tuple[str, list[WordChoice]]:
+    def _read(self, text: str, sound: bool, end_gap: int = 0) -> tuple[str, list[WordChoice]]:
         """Decode a line in logical order; a title line in a sound font keeps its words."""
-        return (" ".join(text.split()), []) if sound else self.decoder_.decode_line(text)
+        return (" ".join(text.split()), []) if sound else self.decoder_.decode_line(text, end_gap)
 
     def repair_stream(self, lines: Iterable[str], *, batch: int = 2000) -> Iterator[LineRepair]:
         """Repair a long text in batches with bounded memory; the first batch decides garbledness."""
