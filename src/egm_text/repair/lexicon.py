@@ -571,14 +571,18 @@ def _can_fork() -> bool:
 def _write_db(path: Path, logp: dict[str, float], index: dict[str, list[Candidate]]) -> None:
     tmp = path.with_suffix(f".{os.getpid()}.{time.time_ns()}.tmp")
     db = sqlite3.connect(tmp)
+    # a scratch file renamed into place once complete: no journal to keep, nothing to sync before then; rows
+    # go in in key order, so each insert appends to its table's B-tree (in hash order it took 20 s)
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
     db.execute("CREATE TABLE words (w TEXT PRIMARY KEY, lp REAL) WITHOUT ROWID")
     db.execute("CREATE TABLE idx (k TEXT PRIMARY KEY, val TEXT) WITHOUT ROWID")
     db.execute("CREATE TABLE heads (h TEXT PRIMARY KEY) WITHOUT ROWID")
-    db.executemany("INSERT INTO heads VALUES (?)", ((h,) for h in {k.split(" ", 1)[0] for k in index if " " in k}))
-    db.executemany("INSERT INTO words VALUES (?, ?)", logp.items())
+    db.executemany("INSERT INTO heads VALUES (?)", ((h,) for h in sorted({k.split(" ", 1)[0] for k in index if " " in k})))
+    db.executemany("INSERT INTO words VALUES (?, ?)", sorted(logp.items()))
     db.executemany(
         "INSERT INTO idx VALUES (?, ?)",
-        ((k, "|".join(f"{w} {lp:.4f} {int(t)}" for w, lp, t in v)) for k, v in index.items()),
+        ((k, "|".join([f"{w} {lp:.4f} {t:d}" for w, lp, t in index[k]])) for k in sorted(index)),
     )
     db.execute("CREATE TABLE keyfilter (bits BLOB)")
     db.execute("INSERT INTO keyfilter VALUES (?)", (KeyFilter.build(index, len(index)).bits,))
