@@ -31,13 +31,15 @@ class CharModel:
         self._memo: dict[tuple[str, str], float] = {}  # P(char | history), filled as asked
 
     def fit(self, words: Iterable[str]) -> CharModel:
-        counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        grams: Counter[str] = Counter()  # a history of 0 .. ORDER-1 characters and the character after it
+        histories = range(ORDER)
         for w in words:
             s = BOS * (ORDER - 1) + w + EOS
-            for i in range(ORDER - 1, len(s)):
-                for n in range(ORDER):  # histories of 0 .. ORDER-1 characters
-                    counts[s[i - n : i]][s[i]] += 1
-        self.counts = {h: dict(c) for h, c in counts.items()}
+            grams.update([s[i - n : i + 1] for i in range(ORDER - 1, len(s)) for n in histories])
+        counts: defaultdict[str, dict[str, int]] = defaultdict(dict)
+        for gram, c in grams.items():
+            counts[gram[:-1]][gram[-1]] = c
+        self.counts = dict(counts)
         self.totals = {h: sum(c.values()) for h, c in self.counts.items()}
         self.types = {h: len(c) for h, c in self.counts.items()}
         self.alphabet = len(self.counts.get("", {})) + 1
