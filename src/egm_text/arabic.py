@@ -44,7 +44,7 @@ def glyph_units(word: str) -> list[tuple[str, str]]:
 
     Diacritics are ignored; lam followed by an alef becomes one lam-alef ligature unit.
     """
-    chars = [c for c in DIACRITICS.sub("", word) if c != TATWEEL]
+    chars = word if TATWEEL not in word and not DIACRITICS.search(word) else DIACRITICS.sub("", word).replace(TATWEEL, "")
     units: list[str] = []
     i = 0
     while i < len(chars):

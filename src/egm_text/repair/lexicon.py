@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from egm_text.arabic import glyph_units
-from egm_text.repair.profile import FontProfile, next_letter_context
+from egm_text.repair.profile import END, FontProfile, next_letter_context
 from egm_text.repair.spelling import CharModel, respell
 
 LEXICON_VERSION = 14
@@ -485,12 +485,14 @@ class _Garbler:
         """(key, log-probability, ends-with-lost-letter-space) for the word's likely garbled forms."""
         units = glyph_units(word)
         last = len(units) - 1
+        dist = self._dist
         beams: list[tuple[str, float, bool]] = [("", 0.0, False)]  # garbled text, log-prob, final letter lost
         for k, (u, f) in enumerate(units):
-            opts = self._dist(u, f, next_letter_context(units, k))
+            opts = dist(u, f, units[k + 1][0][0] if k < last else END)  # (the next letter: `next_letter_context`)
             if len(opts) == 1:
                 o, lp = opts[0]
-                beams = [(s + o, p + lp, k == last and not o.strip()) for s, p, _ in beams]
+                lost = k == last and not o.strip()
+                beams = [(s + o, p + lp, lost) for s, p, _ in beams]
                 continue
             beams = sorted(
                 ((s + o, p + lp, k == last and not o.strip()) for s, p, _ in beams for o, lp in opts),
