@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from egm_text.arabic import glyph_units
-from egm_text.repair.profile import END, FontProfile, next_letter_context
+from egm_text.repair.profile import FontProfile, next_letter_context
 from egm_text.repair.spelling import CharModel, respell
 
 LEXICON_VERSION = 14
@@ -488,7 +488,7 @@ class _Garbler:
         dist = self._dist
         beams: list[tuple[str, float, bool]] = [("", 0.0, False)]  # garbled text, log-prob, final letter lost
         for k, (u, f) in enumerate(units):
-            opts = dist(u, f, units[k + 1][0][0] if k < last else END)  # (the next letter: `next_letter_context`)
+            opts = dist(u, f, next_letter_context(units, k))
             if len(opts) == 1:
                 o, lp = opts[0]
                 lost = k == last and not o.strip()

@@ -530,7 +530,7 @@ class LineOrderRepairer:
         where the lead is below `explain_below`."""
         if not plan.pieces:
             return OrderChoice("", [])
-        if previous and _latin_words(previous[-1]) and _latin_words(plan.pieces[0]):
+        if _continues_latin(plan, previous):
             return self._latin_continued(plan, following, explain_below)
         best_score, best_sets, second_score, second_sets = self._rank(plan, previous, following)
         text, logical = self._render(plan, best_sets)
@@ -545,7 +545,7 @@ class LineOrderRepairer:
     ) -> list[Piece]:
         """The logical pieces of what `choose` would choose: all that a reading of a line for its neighbours'
         sake needs (no text to render, no runner-up)."""
-        if not plan.pieces or (previous and _latin_words(previous[-1]) and _latin_words(plan.pieces[0])):
+        if not plan.pieces or _continues_latin(plan, previous):
             return self.choose(plan, previous, following).pieces
         return _logical_pieces(plan.pieces, self._rank(plan, previous, following)[1])
 
@@ -693,6 +693,11 @@ class LineOrderRepairer:
         other = None if tail.runner_up is None else fix_numbers_and_brackets(f"{head} {tail.runner_up}{closing}")
         text = fix_numbers_and_brackets(f"{head} {tail.text}{closing}")
         return OrderChoice(text, pieces[:k] + tail.pieces, tail.margin, other)
+
+
+def _continues_latin(plan: OrderPlan, previous: list[Piece] | None) -> bool:
+    """Whether the line goes on with the Latin text the line before ended with (see `_latin_continued`)."""
+    return bool(previous) and _latin_words(previous[-1]) and _latin_words(plan.pieces[0])  # type: ignore[index]
 
 
 def _latin_words(piece: Piece) -> bool:
