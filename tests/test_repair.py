@@ -305,6 +305,33 @@ def test_a_latin_title_cut_by_a_line_break_goes_on_first(repairer, raw_lines):
     )
 
 
+def test_a_join_glued_into_no_word_scores_as_the_whole_run(repairer, raw_lines):
+    """The order search also scores each join of two runs with its two sides glued into one token; where that
+    token is no word and stands alone, from the scores of the two sides. That must be exactly what decoding
+    the whole run gives (garbled semicolons, words over two tokens, sides of none or one token)."""
+    repairer.transform(raw_lines[530:560])  # a document model that knows these lines' pairs
+    orderer, decoder = repairer.orderer_, repairer.decoder_
+    composed = whole_runs = 0
+    for raw in raw_lines[530:560]:
+        toks = [p.core for p in split_pieces(raw) if p.kind == "ar" and p.core]
+        for k in range(len(toks) - 1):
+            left, right = tuple(toks[max(0, k - 1) : k + 1]), tuple(toks[k + 1 : k + 3])
+            glued = toks[k] + toks[k + 1]
+            for head, tail in ((left[:-1], right[1:]), ((), ()), ((toks[k],), ())):
+                assert orderer._glued_score(head, glued, tail) == decoder.score_tokens([*head, glued, *tail])
+            if decoder.lone_unknown(glued) is None:
+                whole_runs += 1
+            else:
+                composed += 1
+    assert composed > 150 and whole_runs > 15
+    # a word, or a token a key over several tokens starts with, is decoded whole; and so is a word as written
+    # that no key explains but the model knows pairs after (`خامسا` in headings)
+    assert decoder.lone_unknown("الرانون") is None and decoder.lone_unknown("ال") is None
+    for head, glued, tail in ((("الرانون",), "المحليةعوأن", ("التجلات",)), (("الرانون",), "خامسا", ("الدوع",))):
+        assert orderer._glued_score(head, glued, tail) == decoder.score_tokens([*head, glued, *tail])
+    assert not decoder.lexicon.candidates(decoder.key("خامسا")) and decoder.lone_unknown("خامسا") is None
+
+
 def test_the_last_line_of_a_list_item_ends_with_its_garbled_semicolon(repairer, raw_lines):
     """A recommendation ends with `؛`, garbled as a final `ع`: in the last line of the item that token is
     the logical end, so the run after it (`وأن`, drawn at the visual end) opens the line."""

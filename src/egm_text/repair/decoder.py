@@ -300,6 +300,36 @@ class Decoder:
                     prev_word[j] = w
         return best[n]
 
+    def lone_unknown(self, token: str) -> float | None:
+        """What `score_tokens` adds for a token that it can only read as itself (no key explains it), where that
+        arc stands alone: no key over several tokens starts with the token, it carries no semicolon, and the
+        model knows no word pairs after it (the next arc then gains no bigram); None elsewhere.
+
+        Then the score of a token run with that token inside is the run before it, read up to there, plus this,
+        plus the run after it read on its own: the order search scores the two runs of a join glued into
+        one token this way (most such tokens are no word) instead of decoding the whole run again.
+        """
+        key = self.key(token)
+        if key and (self.lexicon.starts_multiword_key(key) or self._word_options(key)):
+            return None
+        if token[-1:] == "؛" or (self.lm is not None and self.lm.has_context(token)):
+            return None
+        return self._oov(token)[1]
+
+    def ends_free(self, token: str, then: str) -> bool:
+        """Whether a one-token run reads the same followed by `then` as it does alone: no key over several tokens
+        starts with it, and where `then` does not start with و, none of the readings it is scored on ends with a
+        semicolon (see `score_tokens`)."""
+        key = self.key(token)
+        if key and self.lexicon.starts_multiword_key(key):
+            return False
+        if then.startswith("و"):
+            return True
+        opts = self._word_options(key) if key else []
+        if not opts:
+            return token[-1:] != "؛"
+        return all(text[-1] != "؛" for text, _, _, _ in opts[: self.params.search_readings])
+
     def _keys_and_kashidas(self, toks: list[str]) -> tuple[list[str], list[int]]:
         """The tokens' lookup keys, and how many ئ the garbled text shows before each token boundary.
 

@@ -189,6 +189,17 @@ class DomainLM:
             got = self._bonus[pair] = self._bigram_bonus(prev.rstrip("،؛"), word.rstrip("،؛"), word_logp)
         return got
 
+    def has_context(self, prev: str) -> bool:
+        """Whether `bigram_bonus` after `prev` can be other than 0: the corpus knows the word or its stem as
+        the first of a pair."""
+        prev = prev.rstrip("،؛")
+        if self.ctx.get(prev, 0):
+            return True
+        stem = self._stems.get(prev)
+        if stem is None:
+            stem = self._stems[prev] = context_stem(prev)
+        return bool(stem != prev and self.stem_mu and self.stem_ctx.get(stem, 0))
+
     def word_class(self, word: str) -> str:
         got = self._cls.get(word)
         if got is None:

@@ -179,6 +179,17 @@ class LineOrderRepairer:
             self._single[toks] = got
         return got
 
+    def _glued_score(self, head: tuple[str, ...], token: str, tail: tuple[str, ...]) -> float:
+        """The score of `head + (token,) + tail`, the two sides of a join glued into one token: composed from
+        the scores of the sides where the decoder can read the token only as itself, alone (see
+        `Decoder.lone_unknown`; nine joins in ten), else decoded whole."""
+        dec = self.decoder
+        if len(head) <= 1 and len(tail) <= 1:
+            lone = dec.lone_unknown(token)
+            if lone is not None and (not head or dec.ends_free(head[0], token)):
+                return (self._score(head) + lone) + self._score(tail)
+        return self._score((*head, token, *tail))
+
     def affinity(self, left: list[Piece], right: list[Piece]) -> tuple[float, bool]:
         """How much better `left` followed by `right` reads than the two apart; and whether to glue."""
         rt = _edge(right)
@@ -192,7 +203,7 @@ class LineOrderRepairer:
         if got is None:
             apart = self._score(lt) + self._score(rt)
             spaced = self._score(lt + rt) - apart
-            glued = self._score(lt[:-1] + (lt[-1] + rt[0],) + rt[1:]) - apart + self.glue_prior
+            glued = self._glued_score(lt[:-1], lt[-1] + rt[0], rt[1:]) - apart + self.glue_prior
             got = (glued, True) if glued > spaced else (spaced, False)
             self._memo[key] = got
         return got
