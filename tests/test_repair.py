@@ -332,6 +332,28 @@ def test_a_join_glued_into_no_word_scores_as_the_whole_run(repairer, raw_lines):
     assert not decoder.lexicon.candidates(decoder.key("خامسا")) and decoder.lone_unknown("خامسا") is None
 
 
+def test_after_a_full_stop_a_line_starts_with_the_conjoined_word_the_model_never_saw_open(repairer, raw_lines):
+    """A line drawn as two runs, after a line that ends its sentence: the line starts a sentence, and a word with
+    the conjunction و opens one whatever the model knows of it. `وتنظر` never opens a sentence in the model's
+    text, `عمليات` never either, but it scores higher; the floor puts the start back. (A made-up sentence,
+    garbled by the shipped profile, cut in the middle of its last word.) A word that merely begins with ف
+    (`فيها`) or carries the article after و (`والدول`) gets no floor."""
+    from egm_text.repair.order import LineOrderRepairer
+
+    repairer.transform(raw_lines[:1])
+    decoder = repairer.decoder_
+    orderer = LineOrderRepairer(decoder)
+    previous = split_pieces("وخبير معاون للشؤون الجنسانية في مكتب الشؤون العسكرية.")
+    line = "ر المرد  من المين العا  بأن عمليات ح ا التلا  في المنطرة وتنظر اللجنة في التقري"
+    text = orderer.choose(orderer.plan(line), previous)[0]
+    assert decoder.decode_line(text)[0] == "وتنظر اللجنة في التقرير المقدم من الأمين العام بشأن عمليات حفظ السلام في المنطقة"
+    assert decoder.lm.start_bonus("وتنظر", decoder.word_logp("وتنظر")) < 0
+    assert orderer._opening(("وتنظر",)) == orderer.conjoined_opening
+    assert orderer._opening(("فيها",)) < 0 and orderer._opening(("والدول",)) < 0
+    without = LineOrderRepairer(decoder, conjoined_opening=-math.inf)
+    assert decoder.decode_line(without.choose(without.plan(line), previous)[0])[0].startswith("عمليات")
+
+
 def test_the_last_line_of_a_list_item_ends_with_its_garbled_semicolon(repairer, raw_lines):
     """A recommendation ends with `؛`, garbled as a final `ع`: in the last line of the item that token is
     the logical end, so the run after it (`وأن`, drawn at the visual end) opens the line."""

@@ -143,6 +143,7 @@ class LineOrderRepairer:
         opening_rotation_evidence: float = 2.5,
         wrapped_wide_prior: float = 3.0,
         edge_word_prior: float = -2.0,
+        conjoined_opening: float = 1.0,
     ) -> None:
         self.decoder = decoder
         self.wide_gap_prior = wide_gap_prior
@@ -164,6 +165,7 @@ class LineOrderRepairer:
         self.mark_start_prior = mark_start_prior
         self.continued_rotation_evidence = continued_rotation_evidence  # see `_continued_rotations`
         self.opening_rotation_evidence = opening_rotation_evidence  # see `plan`
+        self.conjoined_opening = conjoined_opening  # see `_opening_word`
         # the text keeps the space that ends a line inside a paragraph (see `plan`); an extraction that strips
         # it leaves no line end to read, and every line would look cut in the middle
         self.spaced_ends = True
@@ -227,12 +229,20 @@ class LineOrderRepairer:
         )
 
     def _opening_word(self, token: str, lm) -> float:
-        """The start bonus of the token's reading when decoded alone (0 for a word no key explains)."""
+        """The start bonus of the token's reading when decoded alone (0 for a word no key explains).
+
+        A word that starts with the conjunction و (not before the article) opens a clause whatever the model
+        knows of it: it scores at least `conjoined_opening`. The model counts some 5,000 openers, and one it has
+        never seen (`وتطلب` in a text about peacekeeping) would otherwise lose the start of a sentence to a word
+        it has seen open one twice (`إدارة`). (ف is left out: `فيها`, `فريق` only begin with it.)"""
         words = self.decoder.decode_tokens([token])
         if not words or not words[0].known:
             return 0.0
         w = words[0].text.rstrip("،؛")
-        return self.opening_weight * lm.start_bonus(w, self.decoder.word_logp(w))
+        got = self.opening_weight * lm.start_bonus(w, self.decoder.word_logp(w))
+        if len(w) > 3 and w[0] == "و" and not w[1:].startswith("ال"):
+            got = max(got, self.conjoined_opening)
+        return got
 
     # --- search ---------------------------------------------------------------------------------
     def _lost_final_letter(self, piece: Piece) -> bool:
