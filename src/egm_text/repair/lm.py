@@ -192,13 +192,16 @@ class DomainLM:
     def has_context(self, prev: str) -> bool:
         """Whether `bigram_bonus` after `prev` can be other than 0: the corpus knows the word or its stem as
         the first of a pair."""
-        prev = prev.rstrip("،؛")
-        if self.ctx.get(prev, 0):
-            return True
+        c_prev, _, c_stem = self._context(prev.rstrip("،؛"))
+        return bool(c_prev or c_stem)
+
+    def _context(self, prev: str) -> tuple[float, str, float]:
+        """How often `prev` was counted as the first of a pair; its context stem, and how often that was (0
+        for a word that is its own stem: its pairs are the stem's pairs, nothing to pool)."""
         stem = self._stems.get(prev)
         if stem is None:
             stem = self._stems[prev] = context_stem(prev)
-        return bool(stem != prev and self.stem_mu and self.stem_ctx.get(stem, 0))
+        return self.ctx.get(prev, 0), stem, self.stem_ctx.get(stem, 0) if stem != prev and self.stem_mu else 0
 
     def word_class(self, word: str) -> str:
         got = self._cls.get(word)
@@ -226,16 +229,12 @@ class DomainLM:
         """Dirichlet smoothing towards the pairs of prev's context stem (`context_stem`), and those towards
         the unigram tilted by how well the two words' classes go together. Only after a word whose form or
         stem the corpus knows: after an unknown one the classes proved too weak a guide."""
-        c_prev = self.ctx.get(prev, 0)
-        stem = self._stems.get(prev)
-        if stem is None:
-            stem = self._stems[prev] = context_stem(prev)
-        c_stem = self.stem_ctx.get(stem, 0) if stem != prev and self.stem_mu else 0
+        c_prev, stem, c_stem = self._context(prev)
         if not c_prev and not c_stem:
             return 0.0
         tilt = self.class_ratio(prev, word) if self.class_weight else 0.0
         p = math.exp(word_logp + tilt)
-        if c_stem:  # (a word that is its own stem: its pairs are the stem's pairs, nothing to pool)
+        if c_stem:
             p = (self.stem_bi.get((stem, word), 0) + self.stem_mu * p) / (c_stem + self.stem_mu)
         c = self.bi.get((prev, word), 0)
         if not c:  # mostly sparsity in a corpus this small: a frequent `prev` must not forbid the pair

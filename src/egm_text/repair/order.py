@@ -234,15 +234,13 @@ class LineOrderRepairer:
         A word that starts with the conjunction و (not before the article) opens a clause whatever the model
         knows of it: it scores at least `conjoined_opening`. The model counts some 5,000 openers, and one it has
         never seen (`وتطلب` in a text about peacekeeping) would otherwise lose the start of a sentence to a word
-        it has seen open one twice (`إدارة`). (ف is left out: `فيها`, `فريق` only begin with it.)"""
+        it has seen open one twice (`إدارة`). See `_conjunction_first`."""
         words = self.decoder.decode_tokens([token])
         if not words or not words[0].known:
             return 0.0
         w = words[0].text.rstrip("،؛")
         got = self.opening_weight * lm.start_bonus(w, self.decoder.word_logp(w))
-        if len(w) > 3 and w[0] == "و" and not w[1:].startswith("ال"):
-            got = max(got, self.conjoined_opening)
-        return got
+        return max(got, self.conjoined_opening) if _conjunction_first(w) else got
 
     # --- search ---------------------------------------------------------------------------------
     def _lost_final_letter(self, piece: Piece) -> bool:
@@ -806,6 +804,13 @@ def _conjoined(piece: Piece) -> bool:
     """Whether the token starts with the conjunction و/ف: it opens a clause whatever the model knows of
     the word (`وصدرت` may never open one in the model's text), so it stays where a line starts."""
     return piece.core[:1] in ("و", "ف")
+
+
+def _conjunction_first(word: str) -> bool:
+    """Whether a decoded word is the conjunction و and a word without the article (`وتطلب`, not `والدول`). Unlike
+    `_conjoined`, which keeps a garbled token in place, this one lifts a score, so ف is left out: `فيها` and
+    `فريق` only begin with it."""
+    return len(word) > 3 and word[0] == "و" and not word[1:].startswith("ال")
 
 
 def _edge_word_cuts(pieces: list[Piece], taken: set[int]) -> list[int]:
