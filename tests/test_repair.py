@@ -624,6 +624,20 @@ def test_word_classes_carry_agreement_to_pairs_never_seen():
     assert lm.bigram_bonus("المنظمة", "المتعددة", lp) > lm.bigram_bonus("المنظمة", "المتعدد", lp)
 
 
+def test_a_list_label_is_no_sentence_opener():
+    """The opener model counts the word that opens a sentence or list item, not the item's label: after a
+    colon (`: (أ) إعادة`) as at a line's start (`(هـ هـ) ينبغي`)."""
+    from egm_text.repair.lm import DomainLM
+
+    lm = DomainLM().fit(
+        ["وقررت اللجنة ما يلي: (أ) إعادة النظر في الولاية. (ب ب) وتشجع الدول\n(هـ هـ) ينبغي دراسة الأساليب\nج - تطبيق القواعد"],
+        line_starts_are_sentences=True,
+    )
+    assert lm.starts["إعادة"] == lm.starts["وتشجع"] == lm.starts["ينبغي"] == lm.starts["تطبيق"] == 1
+    assert lm.starts["أ"] == lm.starts["ب"] == lm.starts["هـ"] == lm.starts["ج"] == 0
+    assert lm.starts["وقررت"] == 1  # a line's first word opens its sentence
+
+
 def test_a_word_after_a_conjunction_or_preposition_shares_the_pairs_of_its_other_forms():
     """What follows `وتعزيز` is what follows `تعزيز`: a pair never seen with that form still gets the evidence
     of the other (`وتعزيز التعاون`), and more than a pair seen with neither. The article stays part of the

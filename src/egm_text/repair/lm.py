@@ -19,8 +19,11 @@ from importlib import resources
 
 from egm_text.arabic import AR_WORD
 
-_PARA_MARK = re.compile(r"^\s*(?:\d{1,3}\s*-|\([\u0621-\u064A ]{1,7}\))\s*")
-_AFTER_STOP = re.compile(r"[.؟!:]\s+\W*([\u0621-\u064A]+)")
+_LABEL = r"\([\u0621-\u064A ]{1,7}\)"  # a list label: (أ), (ج ج ج), (هـ هـ)
+# a paragraph number or list label opening a line: `12-`, `(أ)`, `أ -` (as laws letter their clauses)
+_PARA_MARK = re.compile(rf"^\s*(?:\d{{1,3}}\s*-|{_LABEL}|[\u0621-\u064A]{{1,2}}\s*-(?=\s))\s*")
+# the word after a stop opens a sentence; after a colon, a list item's label comes first (`: (أ) إعادة`)
+_AFTER_STOP = re.compile(rf"[.؟!:]\s+(?:{_LABEL}\s*)?\W*([\u0621-\u064A]+)")
 
 
 _PROCLITIC_ARTICLE = ("وال", "فال", "بال", "كال", "ال", "لل")
@@ -268,7 +271,7 @@ class _Overlay:
         return self.get(key)
 
 
-LM_CACHE_VERSION = 4  # bump when counting changes: cached models of older versions are not read
+LM_CACHE_VERSION = 5  # bump when counting changes: cached models of older versions are not read
 
 
 @lru_cache(maxsize=1)
